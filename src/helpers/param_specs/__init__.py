@@ -1,0 +1,19 @@
+"""Parameter specifications, one module per notebook section; this module gathers them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from helpers.param_specs import common, data
+
+# section name -> the specs of its parameters; sections other than `common` are stage names
+SPECS_BY_SECTION = {
+    "common": common.SPECS,
+    "00_data": data.SPECS,
+}
+
+# section name -> cross-parameter checks returning a list of problems
+SECTION_CHECKS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
+    "00_data": data.check,
+}

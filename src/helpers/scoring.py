@@ -1,0 +1,166 @@
+"""Toxicity scorers behind one interface: the project's trained TF-IDF model and optional backends."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from helpers import io
+
+TFIDF_BACKEND = "tfidf-lr"
+TFIDF_VERSION = "1"
+
+
+class ScorerUnavailable(RuntimeError):
+    """An optional backend is not installed or cannot run here; the message says why."""
+
+
+class ToxicityScorer(Protocol):
+    """Scores texts in [0, 1]; NaN marks a text that could not be scored (counted, never read as 0)."""
+
+    name: str
+    version: str
+    digest: str
+
+    def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """Toxicity probability per text; NaN where scoring failed."""
+        ...
+
+
+@dataclass
+class TfidfScorer:
+    """Character n-gram TF-IDF + logistic regression, trained by the project in 00_data."""
+
+    pipeline: object
+    name: str = TFIDF_BACKEND
+    version: str = TFIDF_VERSION
+    digest: str = "untrained"
+
+    def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """Toxicity probability per text; empty or non-string texts are NaN (a scoring failure)."""
+        texts = list(texts)
+        scores = np.full(len(texts), np.nan)
+        valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+        if valid:
+            scores[valid] = self.pipeline.predict_proba([texts[i] for i in valid])[:, 1]
+        return scores
+
+
+def train_tfidf_scorer(train: pd.DataFrame, ngram_max: int, max_features: int, c: float, seed: int) -> TfidfScorer:
+    """Fit the scorer on rows with `text` and `label`; deterministic for a seed."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    if train["label"].nunique() < 2:
+        raise ValueError("the scorer needs both toxic and non-toxic training texts")
+    pipeline = Pipeline([
+        ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, ngram_max), max_features=max_features,
+                                  sublinear_tf=True, lowercase=True, dtype=np.float32)),
+        ("logreg", LogisticRegression(C=c, max_iter=2000, random_state=seed)),
+    ])
+    pipeline.fit(train["text"].tolist(), train["label"].to_numpy())
+    return TfidfScorer(pipeline=pipeline)
+
+
+def save_scorer(scorer: TfidfScorer, out_dir: Path, training_info: dict | None = None) -> TfidfScorer:
+    """Save the scorer and its card (name, version, hash); the hash identifies every score it gives."""
+    import joblib
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with io.atomic_path(out_dir / "model.joblib") as tmp:
+        joblib.dump(scorer.pipeline, tmp)
+    scorer.digest = io.file_sha256(out_dir / "model.joblib")
+    card = {"name": scorer.name, "version": scorer.version, "digest": scorer.digest, **(training_info or {})}
+    io.write_json(out_dir / "scorer.json", card)
+    return scorer
+
+
+def load_scorer(source: Path, backend: str = TFIDF_BACKEND) -> ToxicityScorer:
+    """Load a scorer by backend name; the project's own needs the folder 00_data wrote."""
+    if backend == TFIDF_BACKEND:
+        import joblib
+
+        card_file = Path(source) / "scorer.json"
+        if not card_file.is_file():
+            raise FileNotFoundError(f"{source} holds no trained scorer (run 00_data first)")
+        card = json.loads(card_file.read_text())
+        actual = io.file_sha256(Path(source) / "model.joblib")
+        if actual != card["digest"]:
+            raise ValueError(f"{source}/model.joblib has hash {actual}, its card says {card['digest']}")
+        return TfidfScorer(pipeline=joblib.load(Path(source) / "model.joblib"), version=card["version"],
+                           digest=card["digest"])
+    if backend == "profanity-check":
+        return ProfanityCheckScorer()
+    raise ScorerUnavailable(f"unknown scorer backend {backend!r}; available: {TFIDF_BACKEND}, profanity-check")
+
+
+class ProfanityCheckScorer:
+    """alt-profanity-check (English, offline linear model), used only when installed."""
+
+    name = "alt-profanity-check"
+
+    def __init__(self) -> None:
+        try:
+            from importlib import metadata
+
+            from profanity_check import predict_prob
+        except ImportError:
+            raise ScorerUnavailable(
+                "backend profanity-check needs `pip install alt-profanity-check`; it is optional and English-only"
+            ) from None
+        self._predict = predict_prob
+        self.version = metadata.version("alt-profanity-check")
+        self.digest = f"alt-profanity-check=={self.version}"
+
+    def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """Probability of offensive language; NaN for empty texts and non-English ones."""
+        texts = list(texts)
+        scores = np.full(len(texts), np.nan)
+        valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()
+                 and (languages is None or languages[i] == "en")]
+        if valid:
+            scores[valid] = self._predict([texts[i] for i in valid])
+        return scores
+
+
+def scorer_report(scorer: ToxicityScorer, test: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
+    """Held-out AUC, accuracy at 0.5 and expected calibration error, per language and overall."""
+    from sklearn.metrics import roc_auc_score
+
+    started = time.perf_counter()
+    scores = scorer.score(test["text"].tolist(), test["language"].tolist())
+    elapsed = time.perf_counter() - started
+    frame = test.assign(score=scores)
+    rows = []
+    for language, part in [*frame.groupby("language", sort=True), ("all", frame)]:
+        scored = part.dropna(subset=["score"])
+        labels = scored["label"].to_numpy()
+        auc = roc_auc_score(labels, scored["score"]) if len(set(labels)) == 2 else float("nan")
+        rows.append({"language": language, "n": len(part), "failures": int(part["score"].isna().sum()),
+                     "auc": auc, "accuracy": float(((scored["score"] >= 0.5) == (labels == 1)).mean()),
+                     "ece": expected_calibration_error(scored["score"].to_numpy(), labels, bins)})
+    report = pd.DataFrame(rows)
+    report.attrs["texts_per_second"] = len(test) / max(elapsed, 1e-9)
+    return report
+
+
+def expected_calibration_error(scores: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """Mean |observed rate - mean score| over equal-width score bins, weighted by bin size."""
+    if len(scores) == 0:
+        return float("nan")
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(scores, edges[1:-1]), 0, bins - 1)
+    error = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            error += mask.mean() * abs(labels[mask].mean() - scores[mask].mean())
+    return float(error)
