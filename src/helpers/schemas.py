@@ -44,6 +44,15 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         _c("prompt_type", "str", "prompt category (synthetic: hostile/heated/neutral; real: toxic/nontoxic)"),
         _SOURCE,
     ),
+    "multilingual_prompts": (
+        _c("prompt_id", "str", "unique prompt id"),
+        _LANG,
+        _c("item", "str", "id shared by translations of the same prompt (cross-lingual pairing)"),
+        _c("text", "str", "prompt text to be continued"),
+        _c("prompt_toxicity", "float", "toxicity of the prompt itself in [0, 1]"),
+        _c("prompt_type", "str", "prompt category (synthetic: hostile/heated/neutral; real: toxic/nontoxic)"),
+        _SOURCE,
+    ),
     "crows_pairs": (
         _c("pair_id", "str", "unique pair id"),
         _LANG,

@@ -164,3 +164,16 @@ def expected_calibration_error(scores: np.ndarray, labels: np.ndarray, bins: int
         if mask.any():
             error += mask.mean() * abs(labels[mask].mean() - scores[mask].mean())
     return float(error)
+
+
+def fit_scorer_on_texts(scorer_texts: pd.DataFrame, ngram_max: int, max_features: int, c: float, seed: int,
+                        out_dir: Path) -> tuple[TfidfScorer, pd.DataFrame]:
+    """Train on the `train` split, report on `test`, save with its card; returns scorer and report."""
+    train = scorer_texts[scorer_texts["split"] == "train"]
+    test = scorer_texts[scorer_texts["split"] == "test"]
+    scorer = train_tfidf_scorer(train, ngram_max, max_features, c, seed)
+    report = scorer_report(scorer, test)
+    info = {"train_rows": len(train), "test_rows": len(test), "ngram_max": ngram_max, "max_features": max_features,
+            "c": c, "seed": seed, "test_auc": dict(zip(report["language"], report["auc"].round(4)))}
+    save_scorer(scorer, out_dir, info)
+    return scorer, report

@@ -1,0 +1,1 @@
+"""Engines: batched sampling with a cache (`generation`) and batched log-probabilities (`likelihood`)."""

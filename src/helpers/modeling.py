@@ -1,0 +1,269 @@
+"""Model factory: small models from scratch, real pretrained models, model cards, saving and discovery."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers import io, paths
+
+CARD_FILE = "model_card.json"
+# files whose bytes define a saved model's behaviour; the card's digest covers exactly these
+WEIGHT_SUFFIXES = (".safetensors",)
+WEIGHT_CONFIGS = ("config.json",)
+
+
+class ModelSourceError(ValueError):
+    """A model id or path that cannot be loaded here; the message names it and says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Size and family of a model built from scratch."""
+
+    architecture: str  # gpt2 | llama
+    n_layers: int
+    d_model: int
+    n_heads: int
+    context_length: int
+    dropout: float = 0.0
+
+    def describe(self) -> str:
+        """Short name used as the `base` of model cards, e.g. `scratch:gpt2-L4-d128-h4-ctx128`."""
+        return (f"scratch:{self.architecture}-L{self.n_layers}-d{self.d_model}-h{self.n_heads}"
+                f"-ctx{self.context_length}")
+
+
+def model_config(spec: ModelSpec, tokenizer) -> Any:
+    """transformers configuration of a from-scratch model sized by `spec` for `tokenizer`'s vocabulary."""
+    from transformers import GPT2Config, LlamaConfig
+
+    if spec.d_model % spec.n_heads:
+        raise ValueError(f"n_heads {spec.n_heads} must divide d_model {spec.d_model}")
+    special = {"vocab_size": len(tokenizer), "bos_token_id": tokenizer.bos_token_id,
+               "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id}
+    if spec.architecture == "gpt2":
+        return GPT2Config(n_positions=spec.context_length, n_embd=spec.d_model, n_layer=spec.n_layers,
+                          n_head=spec.n_heads, resid_pdrop=spec.dropout, embd_pdrop=spec.dropout,
+                          attn_pdrop=spec.dropout, tie_word_embeddings=True, **special)
+    if spec.architecture == "llama":
+        # SwiGLU with ~8/3 d hidden units keeps the MLP's parameter count close to GPT-2's 4d GELU
+        hidden = max(8, int(8 * spec.d_model / 3 + 7) // 8 * 8)
+        return LlamaConfig(hidden_size=spec.d_model, intermediate_size=hidden, num_hidden_layers=spec.n_layers,
+                           num_attention_heads=spec.n_heads, num_key_value_heads=spec.n_heads,
+                           max_position_embeddings=spec.context_length, attention_dropout=spec.dropout,
+                           tie_word_embeddings=True, **special)
+    raise ValueError(f"unknown architecture {spec.architecture!r}; choose gpt2 or llama")
+
+
+def build_model(spec: ModelSpec, tokenizer, seed: int, device: str | None = None):
+    """A freshly initialised causal LM (float32 weights; training adds bf16 autocast on GPUs), seeded."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    config = model_config(spec, tokenizer)
+    # the seed alone fixes the initial weights, so every method starts from the same model
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = AutoModelForCausalLM.from_config(config)
+    if device is not None:
+        model.to(device)
+    return model
+
+
+def count_parameters(model) -> int:
+    """Number of distinct parameters (tied weights counted once)."""
+    seen = {p.data_ptr(): p.numel() for p in model.parameters()}
+    return int(sum(seen.values()))
+
+
+def _looks_like_path(source: str) -> bool:
+    # a Hub id is `name` or `org/name`; anything else with separators can only be meant as a folder
+    return source.startswith(("/", "./", "../", "~", ".")) or source.count("/") > 1 or "\\" in source
+
+
+def _local_folder(source: str) -> Path | None:
+    candidate = Path(source).expanduser()
+    for folder in ([candidate] if candidate.is_absolute() else [Path.cwd() / candidate, paths.PROJECT_ROOT / candidate]):
+        if folder.is_dir():
+            return folder.resolve()
+    return None
+
+
+def check_model_source(source: str) -> str:
+    """Resolve a Hub id or local folder to what `from_pretrained` should load; raise ModelSourceError early."""
+    if not isinstance(source, str) or not source.strip():
+        raise ModelSourceError(f"model source must be a Hub id or a local folder, got {source!r}")
+    folder = _local_folder(source)
+    if folder is not None:
+        if not (folder / "config.json").is_file():
+            raise ModelSourceError(f"local model folder {folder} has no config.json: it is not a saved model")
+        if not any(folder.glob("*.safetensors")):
+            raise ModelSourceError(f"local model folder {folder} has no *.safetensors weights "
+                                   "(only safetensors are loaded; convert .bin weights first)")
+        return str(folder)
+    if _looks_like_path(source):
+        raise ModelSourceError(f"model path {source!r} does not exist (looked in {Path.cwd()} and "
+                               f"{paths.PROJECT_ROOT})")
+    return _check_hub_id(source)
+
+
+def _check_hub_id(repo_id: str) -> str:
+    from huggingface_hub import constants, try_to_load_from_cache
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as error:
+        raise ModelSourceError(f"model id {repo_id!r} is neither an existing local folder nor a valid "
+                               f"Hub id: {error}") from None
+    cached = try_to_load_from_cache(repo_id, "config.json")
+    if isinstance(cached, str):
+        return repo_id
+    if constants.is_offline_mode():
+        raise ModelSourceError(
+            f"model {repo_id!r} is not available offline: it is not in the local Hugging Face cache "
+            f"({constants.HF_HUB_CACHE}). Either download it where there is network "
+            f"(`hf download {repo_id}`) and copy the cache here, or save it to a folder "
+            f"(`save_pretrained`) and pass that folder's path instead of the id."
+        )
+    from huggingface_hub import model_info
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+    try:
+        model_info(repo_id)
+    except GatedRepoError:
+        raise ModelSourceError(f"model {repo_id!r} is gated on the Hub: accept its license and log in "
+                               "(`hf auth login`) first") from None
+    except RepositoryNotFoundError:
+        raise ModelSourceError(f"model {repo_id!r} does not exist on the Hugging Face Hub (nor as a local "
+                               "folder)") from None
+    return repo_id
+
+
+def load_pretrained(source: str, device: str = "auto", trust_remote_code: bool = False,
+                    for_training: bool = False):
+    """A real pretrained causal LM and its tokenizer, by Hub id or local folder (safetensors only)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from helpers.device import resolve_device, resolve_dtype
+
+    resolved = check_model_source(source)
+    target = resolve_device(device)
+    import torch
+
+    # training keeps float32 master weights (accelerate adds bf16 autocast); inference uses the device's dtype
+    dtype = torch.float32 if for_training else resolve_dtype(target)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(resolved, dtype=dtype, use_safetensors=True,
+                                                     trust_remote_code=trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(resolved, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as error:
+        raise ModelSourceError(f"could not load model {source!r}: {error}") from None
+    if tokenizer.pad_token is None:
+        # batched generation and likelihood need a pad id; the end-of-text token is the usual stand-in
+        tokenizer.pad_token = tokenizer.eos_token
+    return model.to(target), tokenizer
+
+
+@dataclass
+class ModelCard:
+    """What a later notebook needs to find, load and evaluate a model without knowing who made it."""
+
+    name: str
+    method: str
+    stage: str
+    seed: int
+    base: str
+    path: str  # relative to the stage folder, e.g. models/INST
+    generation_prefix: str = ""
+    prefixes: dict[str, str] = field(default_factory=dict)
+    model_digest: str = ""
+    parameters: int = 0
+    notes: str = ""
+    root: Path | None = field(default=None, compare=False, repr=False)  # the stage folder; not serialised
+
+    @property
+    def folder(self) -> Path:
+        """Absolute folder of the saved model."""
+        if self.root is None:
+            raise ValueError(f"model card {self.name!r} is not attached to a stage folder (use read_card)")
+        return self.root / self.path
+
+    def to_json(self) -> dict[str, Any]:
+        """The card's fields as written to model_card.json."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "root"}
+
+
+def weights_digest(folder: Path) -> str:
+    """sha256 over a saved model's weight files and config (not its card, logs or checkpoints)."""
+    files = sorted(p for p in Path(folder).iterdir()
+                   if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name in WEIGHT_CONFIGS))
+    if not any(p.suffix in WEIGHT_SUFFIXES for p in files):
+        raise FileNotFoundError(f"{folder} holds no *.safetensors weights")
+    return io.text_sha256("|".join(f"{p.name}:{io.file_sha256(p, 64)}" for p in files))
+
+
+def save_model(model, tokenizer, out_dir: Path, card: ModelCard) -> ModelCard:
+    """Save weights (safetensors), tokenizer and `model_card.json`; return the card with digest and size filled."""
+    out_dir = Path(out_dir).resolve()
+    depth = len(Path(card.path).parts)
+    if Path(*out_dir.parts[-depth:]) != Path(card.path):
+        raise ValueError(f"card path {card.path!r} must be the tail of the output folder {out_dir}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir))
+    root = out_dir.parents[depth - 1]
+    filled = dataclasses.replace(card, model_digest=weights_digest(out_dir), parameters=count_parameters(model),
+                                 root=root)
+    io.write_json(out_dir / CARD_FILE, filled.to_json())
+    return filled
+
+
+def read_card(card_file: Path) -> ModelCard:
+    """A model card read from disk, attached to its stage folder."""
+    card_file = Path(card_file)
+    data = io.read_json(card_file)
+    known = {f.name for f in dataclasses.fields(ModelCard)} - {"root"}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"{card_file}: unknown card fields {sorted(unknown)}")
+    root = card_file.resolve().parents[len(Path(data["path"]).parts)]
+    return ModelCard(**data, root=root)
+
+
+def _stage_finished(folder: Path) -> bool:
+    status = folder / "manifest.json"
+    return status.is_file() and io.read_json(status).get("status") == "ok"
+
+
+def discover_models(profile: str) -> list[ModelCard]:
+    """Cards of every model saved by a finished stage of a profile, in stage order then by name."""
+    cards = []
+    for stage in paths.STAGES:
+        folder = paths.profile_dir(profile) / stage
+        if not _stage_finished(folder):
+            continue
+        for card_file in sorted(folder.glob(f"models/*/{CARD_FILE}")):
+            cards.append(read_card(card_file))
+    return cards
+
+
+def load_model(card: ModelCard, device: str = "auto"):
+    """Load a carded model and its tokenizer for evaluation, after checking its weights' digest."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from helpers.device import resolve_device, resolve_dtype
+
+    folder = card.folder
+    if not (folder / CARD_FILE).is_file():
+        raise FileNotFoundError(f"{folder} holds no saved model (no {CARD_FILE})")
+    actual = weights_digest(folder)
+    if actual != card.model_digest:
+        raise ValueError(f"{folder}: weights digest {actual} differs from the card's {card.model_digest}")
+    target = resolve_device(device)
+    model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=resolve_dtype(target), use_safetensors=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    return model.to(target).eval(), tokenizer

@@ -1,0 +1,1 @@
+"""The synthetic world: a seeded generator of every dataset the study needs, with known ground truth."""
