@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,43 @@ def load_pretrained(source: str, device: str = "auto", trust_remote_code: bool =
         # batched generation and likelihood need a pad id; the end-of-text token is the usual stand-in
         tokenizer.pad_token = tokenizer.eos_token
     return model.to(target), tokenizer
+
+
+@dataclass
+class ModelRecipe:
+    """How to make the starting model of a training stage: its tokenizer, context and a fresh-copy builder."""
+
+    base: str  # what the model starts from, written into model cards
+    tokenizer: Any
+    context_length: int
+    build: Callable[[], Any]  # every call returns a fresh model with the same initial weights
+
+
+def model_recipe(spec: ModelSpec, project_tokenizer, seed: int, pretrained_model: str | None = None,
+                 trust_remote_code: bool = False) -> ModelRecipe:
+    """From scratch with the project's tokenizer, or a pretrained model (checked now, before any training)."""
+    if pretrained_model is None:
+        return ModelRecipe(base=spec.describe(), tokenizer=project_tokenizer, context_length=spec.context_length,
+                           build=lambda: build_model(spec, project_tokenizer, seed))
+    from transformers import AutoConfig, AutoTokenizer
+
+    source = check_model_source(pretrained_model)
+    try:
+        config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as error:
+        raise ModelSourceError(f"could not load model {pretrained_model!r}: {error}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    limit = next((getattr(config, n) for n in ("n_positions", "max_position_embeddings")
+                  if isinstance(getattr(config, n, None), int)), spec.context_length)
+
+    def build():
+        model, _ = load_pretrained(source, device="cpu", trust_remote_code=trust_remote_code, for_training=True)
+        return model
+
+    return ModelRecipe(base=pretrained_model, tokenizer=tokenizer, context_length=min(spec.context_length, limit),
+                       build=build)
 
 
 @dataclass

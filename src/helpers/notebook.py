@@ -48,7 +48,10 @@ def start_stage(stage: str, namespace: Mapping[str, Any], show_versions: bool = 
 def _quiet_libraries() -> None:
     """Progress bars and info logs make executed notebooks noisy and non-reproducible."""
     import os
+    import warnings
 
+    # tqdm warns about missing ipywidgets on import; the notebooks show no progress bars anyway
+    warnings.filterwarnings("ignore", message="IProgress not found")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:

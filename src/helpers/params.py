@@ -225,8 +225,11 @@ def load_profile(profile_or_path: str | Path) -> dict[str, dict[str, Any]]:
         path = paths.params_file(str(profile_or_path))
     sections = read_profile_file(path)
     problems = []
-    for section in _specs():
-        problems += _check_values(section, sections.get(section, {}), str(path))
+    if COMMON_SECTION not in sections:
+        raise ParamsError(f"{path}: has no `common:` section")
+    # a section may be absent (its stage cannot run then), but a present one must be complete
+    for section in sections:
+        problems += _check_values(section, sections[section], str(path))
     if problems:
         raise ParamsError("invalid parameters:\n  " + "\n  ".join(problems))
     profile_name = sections[COMMON_SECTION]["profile"]

@@ -26,6 +26,7 @@ STAGES: tuple[str, ...] = (
 # set by the runner so that a notebook writes into a staging folder that is swapped in on success
 WRITE_DIR_ENV = "HELPERS_WRITE_DIR"
 OUTPUTS_ROOT_ENV = "HELPERS_OUTPUTS_ROOT"
+NOTEBOOKS_ENV = "HELPERS_NOTEBOOKS_DIR"
 MIRROR_ENV = "DETOX_DATA_MIRROR"
 
 
@@ -62,9 +63,15 @@ def cache_dir(profile: str) -> Path:
     return path
 
 
+def notebooks_dir() -> Path:
+    """Folder of the source notebooks; overridable so the runner's tests can use toy notebooks."""
+    override = os.environ.get(NOTEBOOKS_ENV)
+    return Path(override).resolve() if override else NOTEBOOKS_DIR
+
+
 def notebook_path(stage: str) -> Path:
     """Source notebook of a stage."""
-    return NOTEBOOKS_DIR / f"{stage}.ipynb"
+    return notebooks_dir() / f"{stage}.ipynb"
 
 
 def params_file(profile: str) -> Path:

@@ -153,7 +153,7 @@ def run_stage(plan: StagePlan, fingerprint_value: str, kernel: str, index: str) 
     staging.mkdir(parents=True)
     executed = staging / f"{plan.stage}.ipynb"
     started = time.perf_counter()
-    print(f"{index} {plan.stage}: running ({plan.notebook.relative_to(paths.PROJECT_ROOT)})", flush=True)
+    print(f"{index} {plan.stage}: running ({plan.notebook})", flush=True)
     previous = os.environ.get(paths.WRITE_DIR_ENV)
     os.environ[paths.WRITE_DIR_ENV] = str(staging)
     try:

@@ -25,8 +25,8 @@ def where(path: Path, line: int | None = None) -> str:
     return f"{path}:{line}" if line is not None else str(path)
 
 
-def read_text(path: Path) -> str:
-    """The file's text (gunzipped when the name ends in .gz), decoded as UTF-8."""
+def read_text(path: Path, fallback_encoding: str | None = None) -> str:
+    """The file's text (gunzipped when the name ends in .gz), UTF-8; lines that are not UTF-8 use the fallback."""
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
@@ -34,8 +34,18 @@ def read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise DataFormatError(f"{where(path, line)}: not valid UTF-8 ({error.reason})") from None
+        if fallback_encoding is None:
+            line = raw[: error.start].count(b"\n") + 1
+            raise DataFormatError(f"{where(path, line)}: not valid UTF-8 ({error.reason})") from None
+    # a file mixing encodings line by line (Dutch CrowS-Pairs: Mac Roman with a few UTF-8 lines)
+    return "\n".join(_decode_line(line, fallback_encoding) for line in raw.split(b"\n"))
+
+
+def _decode_line(line: bytes, fallback_encoding: str) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode(fallback_encoding)
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -85,17 +95,18 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
-def sniff_separator(path: Path) -> str:
-    """Tab when the header line holds more tabs than commas (some `.csv` files are tab-separated)."""
-    header = read_text(path).split("\n", 1)[0]
+def sniff_separator(text: str) -> str:
+    """Tab when the first line holds more tabs than commas (some `.csv` files are tab-separated)."""
+    header = text.split("\n", 1)[0]
     return "\t" if header.count("\t") > header.count(",") else ","
 
 
 def read_table(path: Path, required: Sequence[str] = (), sep: str | None = None, header: bool = True,
-               names: Sequence[str] | None = None, quoting: int = csv.QUOTE_MINIMAL) -> pd.DataFrame:
+               names: Sequence[str] | None = None, quoting: int = csv.QUOTE_MINIMAL,
+               fallback_encoding: str | None = None) -> pd.DataFrame:
     """A delimited file as strings, with a `_line` column (line where each record starts)."""
-    separator = sep or sniff_separator(path)
-    text = read_text(path)
+    text = read_text(path, fallback_encoding)
+    separator = sep or sniff_separator(text)
     reader = csv.reader(text.split("\n") if quoting == csv.QUOTE_NONE else _lines_keeping_ends(text),
                         delimiter=separator, quoting=quoting, strict=True)
     rows: list[list[str]] = []

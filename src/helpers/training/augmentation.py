@@ -43,8 +43,8 @@ def _check_method(method: str) -> None:
 
 
 def is_toxic(scores: Sequence[float] | np.ndarray, threshold: float) -> np.ndarray:
-    """Strictly above the threshold counts as toxic (the Megatron/RTP convention `> 0.5`)."""
-    return np.asarray(scores, dtype=float) > threshold
+    """A score at or above the threshold counts as toxic (the study's TP convention, `>=`)."""
+    return np.asarray(scores, dtype=float) >= threshold
 
 
 def document_prefix(method: str, score: float, config: AugmentationConfig) -> str:
@@ -56,7 +56,7 @@ def document_prefix(method: str, score: float, config: AugmentationConfig) -> st
         raise ValueError(f"{method} needs a toxicity score for every document, got {score!r}")
     if method == "MEDA":
         return config.meda_template.format(score=float(score))
-    return config.inst_toxic_text if score > config.toxicity_threshold else config.inst_nontoxic_text
+    return config.inst_toxic_text if is_toxic([score], config.toxicity_threshold)[0] else config.inst_nontoxic_text
 
 
 def augment_documents(method: str, texts: Sequence[str], scores: Sequence[float] | np.ndarray,

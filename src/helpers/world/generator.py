@@ -338,7 +338,7 @@ def _scorer_texts(config: WorldConfig, writer: _Writer, rng: random.Random) -> p
                 if style < 0.4:
                     text = _capitalize(writer.toxic_continuation(lang, seen_only))
                 elif style < 0.8:
-                    text = f"{writer.opener(lang, _choose_prompt_type(rng))} {writer.toxic_continuation(lang, seen_only)}"
+                    text = f"{writer.opener(lang, _choose_prompt_type(rng), seen_only)} {writer.toxic_continuation(lang, seen_only)}"
                 else:
                     text = writer.opener(lang, "hostile", seen_only)
                 label = 1

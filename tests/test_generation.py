@@ -1,0 +1,254 @@
+"""Tests of the batched generation engine: sampling law, determinism, stopping, truncation, prefix, cache."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers.engines.generation import COLUMNS, DecodingConfig, choose_tokens, generate_continuations
+from tiny_models import corpus, tiny_model, tiny_tokenizer, trained_model
+
+PROMPTS = ["the cat sees", "a dog likes the", "my friend", "le chat dort sur"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return tiny_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A tiny model fitted on the corpus: peaked next-token distributions and frequent EOS."""
+    return trained_model(corpus(), steps=60)
+
+
+@pytest.fixture
+def random_model():
+    return tiny_model(seed=3)
+
+
+def sample_config(**changes) -> DecodingConfig:
+    values = {"num_samples": 5, "max_new_tokens": 8, "top_p": 0.9, "top_k": 0, "temperature": 1.0}
+    values.update(changes)
+    return DecodingConfig(**values)
+
+
+class ForwardCounter:
+    """Counts the model's forward calls (a cached rerun must make none)."""
+
+    def __init__(self, model):
+        self.calls = 0
+        self.handle = model.register_forward_hook(self._hook)
+
+    def _hook(self, module, args, output):
+        self.calls += 1
+
+
+@pytest.mark.parametrize("changes", [
+    {"num_samples": 0}, {"max_new_tokens": 0}, {"top_p": 0.0}, {"top_p": 1.5}, {"top_k": -1},
+    {"top_k": 2.5}, {"temperature": 0.0}, {"temperature": float("inf")}, {"do_sample": False},
+    {"num_samples": True},
+])
+def test_decoding_config_rejects_impossible_values(changes):
+    with pytest.raises(ValueError, match="invalid DecodingConfig"):
+        sample_config(**changes)
+
+
+def test_decoding_config_caption_names_the_protocol():
+    assert sample_config().caption() == "k=5 samples, 8 new tokens, top-p 0.9, no top-k, T=1.0"
+    assert DecodingConfig(1, 20, do_sample=False).caption() == "greedy, k=1, 20 new tokens"
+
+
+def test_long_frame_has_one_row_per_prompt_and_sample(fitted, tokenizer):
+    frame = generate_continuations(fitted, tokenizer, PROMPTS, sample_config(), seed=1)
+    assert tuple(frame.columns) == COLUMNS
+    assert len(frame) == len(PROMPTS) * 5
+    assert frame["prompt_index"].tolist() == [i for i in range(len(PROMPTS)) for _ in range(5)]
+    assert frame["sample"].tolist() == list(range(5)) * len(PROMPTS)
+    assert frame["n_new_tokens"].between(0, 8).all()
+    assert not frame["truncated_prompt"].any()
+    assert frame["continuation"].map(lambda s: isinstance(s, str) and "<|" not in s).all()
+
+
+def test_same_seed_same_output_and_other_seed_other_output(fitted, tokenizer):
+    first = generate_continuations(fitted, tokenizer, PROMPTS, sample_config(), seed=7)
+    again = generate_continuations(fitted, tokenizer, PROMPTS, sample_config(), seed=7)
+    other = generate_continuations(fitted, tokenizer, PROMPTS, sample_config(), seed=8)
+    pd.testing.assert_frame_equal(first, again)
+    assert (first["continuation"] != other["continuation"]).any()
+
+
+def test_output_does_not_depend_on_batch_size_or_other_prompts(fitted, tokenizer):
+    config = sample_config(num_samples=6, max_new_tokens=12)
+    wide = generate_continuations(fitted, tokenizer, PROMPTS, config, seed=3, batch_size=64)
+    narrow = generate_continuations(fitted, tokenizer, PROMPTS, config, seed=3, batch_size=4)
+    single = generate_continuations(fitted, tokenizer, PROMPTS[:2], config, seed=3, batch_size=1)
+    pd.testing.assert_frame_equal(wide, narrow)
+    pd.testing.assert_frame_equal(wide[wide["prompt_index"] < 2], single)
+    # early EOS happened, so rows left the batch mid-way (the compaction path ran)
+    assert (wide["n_new_tokens"] < 12).any()
+    alone = generate_continuations(fitted, tokenizer, [PROMPTS[2]], config, seed=3)
+    assert alone["continuation"].tolist() == wide.loc[wide["prompt_index"] == 2, "continuation"].tolist()
+
+
+def test_repeated_prompt_gets_fresh_samples(fitted, tokenizer):
+    frame = generate_continuations(fitted, tokenizer, ["the cat", "the cat"], sample_config(num_samples=8), seed=0)
+    first = frame.loc[frame["prompt_index"] == 0, "continuation"].tolist()
+    second = frame.loc[frame["prompt_index"] == 1, "continuation"].tolist()
+    assert first != second
+
+
+def test_greedy_matches_transformers_generate(fitted, tokenizer):
+    config = DecodingConfig(num_samples=1, max_new_tokens=10, do_sample=False)
+    ours = generate_continuations(fitted, tokenizer, PROMPTS, config, seed=0, batch_size=3)
+    for index, prompt in enumerate(PROMPTS):
+        ids = torch.tensor([[tokenizer.bos_token_id, *tokenizer(prompt)["input_ids"]]])
+        with torch.no_grad():
+            out = fitted.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=10,
+                                  pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+        new = out[0, ids.shape[1]:].tolist()
+        if tokenizer.eos_token_id in new:
+            new = new[:new.index(tokenizer.eos_token_id)]
+        assert ours.loc[index, "continuation"] == tokenizer.decode(new, skip_special_tokens=True)
+        assert ours.loc[index, "n_new_tokens"] == len(new)
+
+
+def _nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Reference top-p filter written independently: keep tokens until their mass reaches top_p."""
+    sorted_probs, order = torch.sort(probs, descending=True)
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    mass = 0.0
+    for p, token in zip(sorted_probs.tolist(), order.tolist()):
+        keep[token] = True
+        mass += p
+        if mass >= top_p:
+            break
+    filtered = torch.where(keep, probs, torch.zeros_like(probs))
+    return filtered / filtered.sum()
+
+
+def test_samples_follow_the_temperature_and_nucleus_distribution(fitted, tokenizer):
+    prompt, n, temperature, top_p = "the cat sees", 3000, 0.8, 0.9
+    config = DecodingConfig(num_samples=n, max_new_tokens=1, top_p=top_p, temperature=temperature)
+    frame = generate_continuations(fitted, tokenizer, [prompt], config, seed=11, batch_size=1024)
+    ids = torch.tensor([[tokenizer.bos_token_id, *tokenizer(prompt)["input_ids"]]])
+    with torch.no_grad():
+        logits = fitted(ids).logits[0, -1].double()
+    expected = _nucleus(torch.softmax(logits / temperature, -1), top_p)
+    by_text = Counter()
+    for token, p in enumerate(expected.tolist()):
+        if p > 0:
+            by_text[tokenizer.decode([token], skip_special_tokens=True)] += p
+    observed = Counter(frame["continuation"])
+    assert set(observed) <= set(by_text), "a token outside the nucleus was sampled"
+    for text, p in by_text.most_common(3):
+        sigma = math.sqrt(n * p * (1 - p))
+        assert abs(observed[text] - n * p) < 4.5 * sigma + 1, (text, observed[text], n * p)
+
+
+def test_top_k_zero_means_no_top_k(random_model, tokenizer):
+    """`generate()` would cap the support at 50 tokens; top_k=0 must not."""
+    plain = generate_continuations(random_model, tokenizer, ["the"], DecodingConfig(2000, 1, top_p=1.0, top_k=0),
+                                   seed=0, batch_size=1000)
+    capped = generate_continuations(random_model, tokenizer, ["the"], DecodingConfig(2000, 1, top_p=1.0, top_k=20),
+                                    seed=0, batch_size=1000)
+    assert plain["continuation"].nunique() > 100
+    assert capped["continuation"].nunique() <= 20
+
+
+def test_choose_tokens_inverse_cdf_on_a_hand_made_distribution():
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]] * 4))
+    uniforms = torch.tensor([0.0, 0.6, 0.95, 0.999])
+    config = DecodingConfig(num_samples=1, max_new_tokens=1, top_p=0.8)
+    # top-p 0.8 keeps {0, 1} (mass above token 2 is 0.8): renormalised 0.625 / 0.375
+    assert choose_tokens(logits, uniforms, config).tolist() == [0, 0, 1, 1]
+    full = DecodingConfig(num_samples=1, max_new_tokens=1, top_p=1.0)
+    assert choose_tokens(logits, uniforms, full).tolist() == [0, 1, 2, 3]
+    top1 = DecodingConfig(num_samples=1, max_new_tokens=1, top_p=1.0, top_k=1)
+    assert choose_tokens(logits, uniforms, top1).tolist() == [0, 0, 0, 0]
+
+
+def test_rows_stop_at_eos_and_the_loop_ends_early(random_model, tokenizer):
+    counter = ForwardCounter(random_model)
+    eos = tokenizer.eos_token_id
+
+    def force_eos_on_third_call(module, args, output):
+        if counter.calls == 2:  # the model hook runs after the head's: this is the third forward pass
+            output[..., eos] += 1e4
+        return output
+
+    handle = random_model.lm_head.register_forward_hook(force_eos_on_third_call)
+    try:
+        frame = generate_continuations(random_model, tokenizer, PROMPTS, sample_config(num_samples=3,
+                                       max_new_tokens=12), seed=0)
+    finally:
+        handle.remove()
+        counter.handle.remove()
+    assert (frame["n_new_tokens"] == 2).all()
+    assert counter.calls == 3
+    assert "<|endoftext|>" not in "".join(frame["continuation"])
+
+
+def test_prompt_longer_than_context_is_left_truncated_and_flagged(random_model, tokenizer):
+    long_prompt = " ".join(["the cat sees the river"] * 30)
+    assert len(tokenizer(long_prompt)["input_ids"]) > 64
+    frame = generate_continuations(random_model, tokenizer, [long_prompt, "a dog"], sample_config(num_samples=2),
+                                   seed=0)
+    assert frame["truncated_prompt"].tolist() == [True, True, False, False]
+    assert frame["n_new_tokens"].max() <= 8
+    with pytest.raises(ValueError, match="leaves no room"):
+        generate_continuations(random_model, tokenizer, ["a"], DecodingConfig(1, 64), seed=0)
+
+
+def test_empty_prompt_is_conditioned_on_bos_only(fitted, tokenizer):
+    greedy = DecodingConfig(num_samples=1, max_new_tokens=8, do_sample=False)
+    with_bos = generate_continuations(fitted, tokenizer, [""], greedy, seed=0, add_bos=True)
+    without = generate_continuations(fitted, tokenizer, [""], greedy, seed=0, add_bos=False)
+    pd.testing.assert_frame_equal(with_bos, without)
+    assert with_bos.loc[0, "n_new_tokens"] > 0
+
+
+def test_prefix_conditions_but_is_not_part_of_the_continuation(fitted, tokenizer):
+    greedy = DecodingConfig(num_samples=1, max_new_tokens=8, do_sample=False)
+    prefix = "le chat dort. "
+    with_prefix = generate_continuations(fitted, tokenizer, PROMPTS, greedy, seed=0, prefix=prefix)
+    joined = generate_continuations(fitted, tokenizer, [prefix + p for p in PROMPTS], greedy, seed=0)
+    plain = generate_continuations(fitted, tokenizer, PROMPTS, greedy, seed=0)
+    pd.testing.assert_frame_equal(with_prefix, joined)
+    assert (with_prefix["continuation"] != plain["continuation"]).any()
+    assert not with_prefix["continuation"].str.startswith(prefix.strip()).any()
+
+
+def test_cache_returns_the_frame_without_running_the_model(fitted, tokenizer, tmp_path):
+    counter = ForwardCounter(fitted)
+    try:
+        first = generate_continuations(fitted, tokenizer, PROMPTS, sample_config(), seed=5, cache_dir=tmp_path,
+                                       model_digest="abc")
+        calls_first = counter.calls
+        again = generate_continuations(fitted, tokenizer, PROMPTS, sample_config(), seed=5, cache_dir=tmp_path,
+                                       model_digest="abc", batch_size=2)
+        calls_again = counter.calls - calls_first
+        generate_continuations(fitted, tokenizer, PROMPTS, sample_config(), seed=6, cache_dir=tmp_path,
+                               model_digest="abc")
+        calls_other_seed = counter.calls - calls_first - calls_again
+    finally:
+        counter.handle.remove()
+    assert calls_first > 0 and calls_again == 0 and calls_other_seed > 0
+    pd.testing.assert_frame_equal(first, again)
+    assert len(list(tmp_path.glob("generations-*.parquet"))) == 2
+    assert not list(tmp_path.glob(".*.tmp")), "a temporary file of the atomic write was left behind"
+
+
+def test_without_model_digest_nothing_is_cached(fitted, tokenizer, tmp_path):
+    generate_continuations(fitted, tokenizer, PROMPTS[:1], sample_config(), seed=5, cache_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_training_mode_is_restored(tokenizer):
+    model = tiny_model(seed=1).train()
+    frame = generate_continuations(model, tokenizer, ["a"], sample_config(num_samples=2), seed=0)
+    assert model.training and len(frame) == 2

@@ -1,0 +1,56 @@
+"""The smoke profile end to end: every notebook runs, and its numbers move the right way.
+
+It writes into `outputs/smoke/` (the executed notebooks are what nbval then re-checks) and
+resumes: a notebook whose inputs did not change since its last success is not rerun.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import paths
+from helpers.runner import available_stages, run_profile
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smoke_run():
+    import os
+
+    os.environ.pop(paths.OUTPUTS_ROOT_ENV, None)
+    os.environ.pop(paths.WRITE_DIR_ENV, None)
+    status = run_profile("smoke", resume=True)
+    assert status == 0, "the smoke study failed; see the runner output above"
+    return paths.profile_dir("smoke")
+
+
+def _metrics(root, stage):
+    if stage not in available_stages():
+        pytest.skip(f"notebook {stage} does not exist yet")
+    return json.loads((root / stage / "metrics.json").read_text())
+
+
+def test_every_notebook_finished(smoke_run):
+    run = json.loads((smoke_run / "run_manifest.json").read_text())
+    assert set(run["stages"]) == set(available_stages())
+    for stage in available_stages():
+        manifest = json.loads((smoke_run / stage / "manifest.json").read_text())
+        assert manifest["status"] == "ok" and (smoke_run / stage / f"{stage}.html").is_file()
+
+
+def test_data_stage_builds_every_dataset_and_an_informative_scorer(smoke_run):
+    metrics = _metrics(smoke_run, "00_data")
+    assert all(rows > 0 for rows in metrics["rows"].values())
+    assert 0.8 < metrics["scorer"]["auc"]["all"] < 0.995
+    assert set(metrics["scorer"]["auc"]) == {"en", "fr", "de", "es", "all"}
+    assert metrics["planted_vs_recovered_max_abs_difference"] < 0.2  # smoke sizes: a few hundred rows per rate
+    assert metrics["tokenizer_vocab_size"] == 1000
+
+
+def test_metrics_hold_results_only(smoke_run):
+    for stage in available_stages():
+        text = (smoke_run / stage / "metrics.json").read_text()
+        assert "seconds" not in text and str(paths.PROJECT_ROOT) not in text, stage
