@@ -41,7 +41,9 @@ check: setup ## validate every profile and the notebooks' parameters cells, run 
 
 test: setup ## run every test: unit tests, the smoke study end to end, nbval on its executed notebooks
 	$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider --sanitize-with tests/nbval_sanitize.cfg \
+	@# nbval re-executes each executed smoke notebook; its writes go to a scratch folder, not outputs/smoke
+	HELPERS_WRITE_DIR=$$(mktemp -d) $(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider \
+		--sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-kernel-name $(KERNEL) $$($(BIN)/python -m helpers.testing nbval-targets)
 
 test-unit: setup ## unit tests only (no notebooks)

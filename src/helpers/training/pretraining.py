@@ -74,8 +74,13 @@ class PackedStream:
     blocks: np.ndarray  # [n_blocks, context_length] token ids
     language_tokens: dict[str, int]
     toxic_tokens: int
-    documents: int
+    order: np.ndarray  # document indices in the order they entered the stream
     epochs: int
+
+    @property
+    def documents(self) -> int:
+        """Distinct documents (whole or partly) in the stream."""
+        return int(len(np.unique(self.order)))
 
     @property
     def tokens(self) -> int:
@@ -133,7 +138,7 @@ def training_stream(token_lists: Sequence[Sequence[int]], languages: Sequence[st
         epoch += 1
     blocks = pack_documents([token_lists[d] for d in chosen], eos_id, context_length, n_blocks)
     return PackedStream(blocks=blocks, language_tokens=language_tokens, toxic_tokens=toxic_tokens,
-                        documents=len(set(chosen)), epochs=epoch)
+                        order=np.asarray(chosen, dtype=np.int64), epochs=epoch)
 
 
 def cosine_schedule(total_steps: int, warmup_steps: int, min_fraction: float) -> Callable[[int], float]:
