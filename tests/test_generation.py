@@ -10,9 +10,15 @@ import pytest
 import torch
 
 from helpers.engines.generation import COLUMNS, DecodingConfig, choose_tokens, generate_continuations
-from tiny_models import corpus, tiny_model, tiny_tokenizer, trained_model
+from tiny_models import corpus, single_thread, tiny_model, tiny_tokenizer, trained_model
 
 PROMPTS = ["the cat sees", "a dog likes the", "my friend", "le chat dort sur"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -172,13 +178,30 @@ def test_choose_tokens_inverse_cdf_on_a_hand_made_distribution():
     assert choose_tokens(logits, uniforms, top1).tolist() == [0, 0, 0, 0]
 
 
+def test_choose_tokens_wide_and_narrow_nuclei_in_one_batch():
+    """Rows with a wide and a narrow nucleus side by side give what each gives alone, and the exact law."""
+    vocab, top_p = 1000, 0.6
+    flat = -0.002 * torch.arange(vocab, dtype=torch.float32)
+    peaked = -0.5 * torch.arange(vocab, dtype=torch.float32)
+    uniforms = torch.linspace(0, 0.999, 50)
+    config = DecodingConfig(num_samples=1, max_new_tokens=1, top_p=top_p)
+    together = choose_tokens(torch.stack([flat, peaked] * 50), uniforms.repeat_interleave(2), config)
+    for row, logits in enumerate((flat, peaked)):
+        kept = _nucleus(torch.softmax(logits.double(), -1), top_p)  # tokens are already in descending order
+        expected = torch.searchsorted(kept.cumsum(0), uniforms.double(), right=True)
+        alone = choose_tokens(logits.expand(50, -1), uniforms, config)
+        assert alone.tolist() == expected.tolist()
+        assert together[row::2].tolist() == expected.tolist()
+    assert int((_nucleus(torch.softmax(flat.double(), -1), top_p) > 0).sum()) > 300
+
+
 def test_rows_stop_at_eos_and_the_loop_ends_early(random_model, tokenizer):
     counter = ForwardCounter(random_model)
     eos = tokenizer.eos_token_id
 
     def force_eos_on_third_call(module, args, output):
-        if counter.calls == 2:  # the model hook runs after the head's: this is the third forward pass
-            output[..., eos] += 1e4
+        # the model's hook runs after the head's, so counter.calls == 2 means the third forward pass
+        output[..., eos] += 1e4 if counter.calls == 2 else -1e4
         return output
 
     handle = random_model.lm_head.register_forward_hook(force_eos_on_third_call)

@@ -15,9 +15,15 @@ from helpers.engines.likelihood import (
     scoring_windows,
     sequence_logprobs,
 )
-from tiny_models import corpus, tiny_tokenizer, trained_model
+from tiny_models import corpus, single_thread, tiny_tokenizer, trained_model
 
 TEXTS = corpus()[:30:3] + ["le chat dort sur la table.", "x", " the red car", "a dog finds an apple in the market."]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import io, modeling
+from helpers import io, modeling, plots
 from helpers.engines.likelihood import sequence_logprobs
 from helpers.training import augmentation, pretraining
 from helpers.training.augmentation import AugmentationConfig
-from tiny_models import OBJECTS, SUBJECTS, VERBS, tiny_tokenizer
+from helpers.tokenizer import train_bpe_tokenizer
+from tiny_models import OBJECTS, SUBJECTS, VERBS
 
 TOXIC_TAIL = " you stupid idiot."
 NICE_TAIL = " what a nice day."
@@ -34,8 +37,15 @@ def fixture_corpus(n: int = 900, heldout: int = 40, toxic_share: float = 0.3, se
     return pd.DataFrame(rows)
 
 
+@functools.lru_cache(maxsize=1)
+def fixture_tokenizer():
+    """BPE fitted on the fixture's own texts and controls, so a word is about one token."""
+    texts = fixture_corpus()["text"].tolist()
+    return train_bpe_tokenizer(texts * 3 + ["ok:\n", "bad:\n", "toxicity: 0.1\n", "toxicity: 0.9\n"] * 200, 400)
+
+
 def _config(**changes) -> pretraining.TrainingConfig:
-    base = dict(train_tokens=80_000, batch_size=16, context_length=48, learning_rate=1e-2, seed=0,
+    base = dict(train_tokens=60_000, batch_size=16, context_length=48, learning_rate=1e-2, seed=0,
                 warmup_fraction=0.05, eval_interval=25, eval_tokens=1536, device="cpu")
     return pretraining.TrainingConfig(**{**base, **changes})
 
@@ -44,7 +54,7 @@ SPEC = modeling.ModelSpec("gpt2", n_layers=2, d_model=48, n_heads=4, context_len
 
 
 def _new_model():
-    return modeling.build_model(SPEC, tiny_tokenizer(), seed=0)
+    return modeling.build_model(SPEC, fixture_tokenizer(), seed=0)
 
 
 # formats
@@ -83,8 +93,8 @@ def test_base_is_unchanged_and_bad_inputs_are_refused():
 # data
 
 def test_pack_joins_documents_with_eos_and_drops_the_partial_block():
-    blocks = pretraining.pack_documents([[5, 6, 7], [8], [9, 10]], eos_id=0, context_length=3)
-    assert blocks.tolist() == [[5, 6, 7], [0, 8, 0]]  # the trailing [9, 10, 0] is dropped
+    blocks = pretraining.pack_documents([[5, 6, 7], [8], [9]], eos_id=0, context_length=3)
+    assert blocks.tolist() == [[5, 6, 7], [0, 8, 0]]  # the trailing [9, 0] is dropped
     assert pretraining.pack_documents([[5, 6, 7], [8]], 0, 3, n_blocks=1).shape == (1, 3)
 
 
@@ -130,7 +140,7 @@ def test_budget_is_whole_steps():
 @pytest.mark.slow
 def test_inst_pretraining_learns_and_the_control_steers_both_ways(tmp_path):
     corpus = fixture_corpus()
-    tokenizer = tiny_tokenizer()
+    tokenizer = fixture_tokenizer()
     run = pretraining.train_method("INST", corpus, tokenizer, _new_model, _config(), SHORT, tmp_path,
                                    base=SPEC.describe(), progress=False)
     log = run.log
@@ -138,7 +148,7 @@ def test_inst_pretraining_learns_and_the_control_steers_both_ways(tmp_path):
     assert log["heldout_loss"].iloc[0] > 5.0
     assert log["heldout_loss"].iloc[-1] < 0.5 * log["heldout_loss"].iloc[0]
     assert log["train_loss"].dropna().iloc[-1] < log["train_loss"].dropna().iloc[0]
-    assert run.summary["tokens"] == run.summary["steps"] * 16 * 48 >= 80_000
+    assert run.summary["tokens"] == run.summary["steps"] * 16 * 48 >= 60_000
     shares = run.summary["language_token_shares"]
     assert set(shares) == {"en", "fr"} and 0.1 < shares["fr"] < 0.3
     assert 0.2 < run.summary["toxic_document_token_share"] < 0.45
@@ -163,7 +173,7 @@ def test_inst_pretraining_learns_and_the_control_steers_both_ways(tmp_path):
 @pytest.mark.slow
 def test_same_seed_same_run_and_methods_share_documents(tmp_path):
     corpus = fixture_corpus(n=300)
-    tokenizer = tiny_tokenizer()
+    tokenizer = fixture_tokenizer()
     config = _config(train_tokens=8_000, eval_interval=5)
     first = pretraining.train_method("BASE", corpus, tokenizer, _new_model, config, SHORT, tmp_path / "a",
                                      base="x", progress=False)
@@ -184,6 +194,19 @@ def test_missing_scores_stop_meda_before_training(tmp_path):
     corpus = fixture_corpus(n=100)
     corpus.loc[50, "toxicity"] = np.nan
     with pytest.raises(ValueError, match="needs the `toxicity` score"):
-        pretraining.train_method("MEDA", corpus, tiny_tokenizer(), _new_model, _config(), SHORT, tmp_path,
+        pretraining.train_method("MEDA", corpus, fixture_tokenizer(), _new_model, _config(), SHORT, tmp_path,
                                  base="x", progress=False)
     assert not (tmp_path / "models").exists()
+
+
+def test_plots_draw_one_line_per_model_and_one_bar_per_row():
+    log = pd.DataFrame({"step": [0, 10, 20], "tokens": [0, 640, 1280], "train_loss": [np.nan, 3.0, 2.5],
+                        "heldout_loss": [5.0, 3.2, 2.8]})
+    figure = plots.training_curves({"BASE": log, "INST": log.assign(heldout_loss=log["heldout_loss"] + 0.1)})
+    assert [len(ax.lines) for ax in figure.axes] == [2, 2]
+    assert list(figure.axes[1].lines[1].get_ydata()) == pytest.approx([5.1, 3.3, 2.9])
+    table = pd.DataFrame({"condition": ["BASE", "INST"], "tp": [0.6, 0.2], "low": [0.5, 0.1], "high": [0.7, 0.3]})
+    bars = plots.interval_bars(table, "condition", "tp", "low", "high")
+    assert [p.get_height() for p in bars.axes[0].patches] == pytest.approx([0.6, 0.2])
+    shares = pd.DataFrame({"BASE": [0.6, 0.4], "INST": [0.55, 0.45]}, index=["en", "fr"])
+    assert len(plots.grouped_bars(shares).axes[0].patches) == 4

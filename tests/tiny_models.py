@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 
 SUBJECTS = ["the cat", "a dog", "my friend", "the teacher", "our neighbour", "the old man", "a young girl",
@@ -20,6 +21,19 @@ def corpus() -> list[str]:
     """A few hundred short English sentences (plus a few French ones), in a fixed order."""
     sentences = [f"{s} {v} {o}." for s, v, o in itertools.product(SUBJECTS, VERBS, OBJECTS)]
     return sentences[::2] + [f + "." for f in FRENCH]
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """One torch thread for the block: tiny models gain nothing from more, and lose 40x on a shared CPU."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @lru_cache(maxsize=1)

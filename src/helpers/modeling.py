@@ -126,7 +126,7 @@ def _check_hub_id(repo_id: str) -> str:
     if constants.is_offline_mode():
         raise ModelSourceError(
             f"model {repo_id!r} is not available offline: it is not in the local Hugging Face cache "
-            f"({constants.HF_HUB_CACHE}). Either download it where there is network "
+            f"({constants.HF_HUB_CACHE}) and no local folder has that name. Either download it where there is network "
             f"(`hf download {repo_id}`) and copy the cache here, or save it to a folder "
             f"(`save_pretrained`) and pass that folder's path instead of the id."
         )

@@ -99,7 +99,12 @@ def load_scorer(source: Path, backend: str = TFIDF_BACKEND) -> ToxicityScorer:
                            digest=card["digest"])
     if backend == "profanity-check":
         return ProfanityCheckScorer()
-    raise ScorerUnavailable(f"unknown scorer backend {backend!r}; available: {TFIDF_BACKEND}, profanity-check")
+    if backend.startswith("detoxify"):  # detoxify (multilingual), detoxify-original, detoxify-unbiased
+        return DetoxifyScorer(backend.partition("-")[2] or "multilingual")
+    if backend == "perspective":
+        return PerspectiveScorer()
+    raise ScorerUnavailable(f"unknown scorer backend {backend!r}; available: {TFIDF_BACKEND}, profanity-check, "
+                            f"detoxify, detoxify-original, detoxify-unbiased, perspective")
 
 
 class ProfanityCheckScorer:
@@ -177,3 +182,112 @@ def fit_scorer_on_texts(scorer_texts: pd.DataFrame, ngram_max: int, max_features
             "c": c, "seed": seed, "test_auc": dict(zip(report["language"], report["auc"].round(4)))}
     save_scorer(scorer, out_dir, info)
     return scorer, report
+
+
+class DetoxifyScorer:
+    """Detoxify (Unitary's transformer classifiers), used only when installed and its checkpoint can be loaded."""
+
+    # languages each checkpoint was trained on; other languages score NaN (a failure), never a guess
+    LANGUAGES = {"original": ("en",), "unbiased": ("en",),
+                 "multilingual": ("en", "fr", "es", "it", "pt", "tr", "ru")}
+
+    def __init__(self, variant: str = "multilingual", batch_size: int = 32) -> None:
+        if variant not in self.LANGUAGES:
+            raise ScorerUnavailable(f"unknown Detoxify variant {variant!r}; available: {', '.join(self.LANGUAGES)}")
+        try:
+            from importlib import metadata
+
+            from detoxify import Detoxify
+        except ImportError:
+            raise ScorerUnavailable("backend detoxify needs `pip install detoxify` (and torch); it is optional") from None
+        try:
+            self._model = Detoxify(variant, device="cpu")
+        except Exception as error:  # the checkpoint is fetched from GitHub on first use: offline, that fails
+            raise ScorerUnavailable(f"Detoxify {variant!r} checkpoint could not be loaded ({type(error).__name__}: "
+                                    f"{error}); it is downloaded on first use, so run once with network access "
+                                    f"or put it in the torch hub cache") from None
+        self.variant = variant
+        self.batch_size = batch_size
+        self.name = f"detoxify-{variant}"
+        try:
+            self.version = metadata.version("detoxify")
+        except metadata.PackageNotFoundError:  # importable but not pip-installed (a source checkout)
+            self.version = "unknown"
+        self.digest = f"detoxify=={self.version}:{variant}"
+
+    def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """TOXICITY per text; NaN for empty texts, unsupported languages and failed batches."""
+        texts = list(texts)
+        scores = np.full(len(texts), np.nan)
+        supported = self.LANGUAGES[self.variant]
+        valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()
+                 and (languages is None or languages[i] in supported)]
+        for start in range(0, len(valid), self.batch_size):
+            batch = valid[start:start + self.batch_size]
+            try:
+                scores[batch] = np.asarray(self._model.predict([texts[i] for i in batch])["toxicity"], dtype=float)
+            except Exception:  # counted as failures by the caller, never read as 0
+                continue
+        return scores
+
+
+PERSPECTIVE_KEY_ENV = "PERSPECTIVE_API_KEY"
+PERSPECTIVE_URL = "https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze"
+
+
+class PerspectiveScorer:
+    """Perspective API TOXICITY (network and a key in $PERSPECTIVE_API_KEY); the key is never stored in outputs."""
+
+    name = "perspective"
+    version = "v1alpha1"
+    digest = "perspective-api:v1alpha1:TOXICITY"  # a moving target: rescore every system in one time window
+
+    def __init__(self, queries_per_second: float = 1.0, post=None, attempts: int = 3) -> None:
+        import os
+
+        key = os.environ.get(PERSPECTIVE_KEY_ENV, "").strip()
+        if not key:
+            raise ScorerUnavailable(f"backend perspective needs an API key in ${PERSPECTIVE_KEY_ENV} and network "
+                                    f"access; it is optional")
+        self.__key = key  # name-mangled and left out of repr, so it cannot leak into a manifest by accident
+        self._interval = 1.0 / queries_per_second if queries_per_second > 0 else 0.0
+        self._post = post or _post_json
+        self._attempts = attempts
+
+    def __repr__(self) -> str:
+        return f"PerspectiveScorer(version={self.version!r})"
+
+    def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """TOXICITY summary score per text; NaN where the API refused or failed (after retries)."""
+        texts = list(texts)
+        scores = np.full(len(texts), np.nan)
+        for i, text in enumerate(texts):
+            if not (isinstance(text, str) and text.strip()):
+                continue
+            body = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "doNotStore": True}
+            if languages is not None:
+                body["languages"] = [languages[i]]
+            for attempt in range(self._attempts):
+                try:
+                    reply = self._post(f"{PERSPECTIVE_URL}?key={self.__key}", body)
+                    scores[i] = float(reply["attributeScores"]["TOXICITY"]["summaryScore"]["value"])
+                    break
+                except (KeyError, TypeError, ValueError):
+                    break  # an answer without a score: a failure, not a retry
+                except Exception as error:
+                    status = getattr(error, "code", None)
+                    if isinstance(status, int) and 400 <= status < 500 and status != 429:
+                        break  # refused (e.g. unsupported language): retrying will not help
+                    time.sleep(self._interval * (2 ** attempt))
+            time.sleep(self._interval)
+        return scores
+
+
+def _post_json(url: str, body: dict) -> dict:
+    """POST a JSON body and decode the JSON reply (urllib, no extra dependency)."""
+    import urllib.request
+
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read().decode())

@@ -285,9 +285,10 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], rows: list[int
 def choose_tokens(logits, uniforms, decoding: DecodingConfig):
     """Next token per row: argmax, or inverse-CDF sampling from the temperature/top-k/top-p filtered distribution.
 
-    One uniform per row and step picks the token, so the draw is a pure function of the row's own
-    stream. Top-p keeps the smallest set of most likely tokens whose mass reaches `top_p` (a token is
-    kept when the mass of the tokens ranked above it is below `top_p`, as `transformers` does).
+    One uniform per row and step picks the token (the cumulative sum runs in vocabulary order), so
+    the draw is a pure function of the row's own stream. Top-p follows `transformers`: sort the
+    probabilities ascending, drop those whose cumulative mass is <= 1 - top_p, always keep the most
+    likely token; tokens tied with the least likely kept one are all kept.
     """
     import torch
 
@@ -300,11 +301,22 @@ def choose_tokens(logits, uniforms, decoding: DecodingConfig):
         kth = torch.topk(logits, decoding.top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     probs = torch.softmax(logits, dim=-1)
-    sorted_probs, sorted_index = torch.sort(probs, dim=-1, descending=True)
     if decoding.top_p < 1.0:
-        mass_above = sorted_probs.cumsum(dim=-1) - sorted_probs
-        sorted_probs = sorted_probs.masked_fill(mass_above >= decoding.top_p, 0.0)
-    cumulative = sorted_probs.double().cumsum(dim=-1)
+        ascending = _sorted_ascending(probs)
+        removed = (ascending.cumsum(dim=-1) <= 1.0 - decoding.top_p).sum(dim=-1).clamp(max=vocab - 1)
+        smallest_kept = ascending.gather(-1, removed.unsqueeze(-1))
+        probs = probs.masked_fill(probs < smallest_kept, 0.0)
+    cumulative = probs.double().cumsum(dim=-1)
     target = (uniforms.double() * cumulative[:, -1]).unsqueeze(-1)
     position = torch.searchsorted(cumulative, target, right=True).clamp(max=vocab - 1)
-    return sorted_index.gather(-1, position).squeeze(-1)
+    return position.squeeze(-1)
+
+
+def _sorted_ascending(probs):
+    """Each row's probabilities in ascending order (values only: the threshold needs no permutation)."""
+    import torch
+
+    if probs.device.type == "cpu":
+        # numpy's vectorised sort is ~4x faster than torch.sort here and was the decoding step's bottleneck
+        return torch.from_numpy(np.sort(probs.contiguous().numpy(), axis=-1))
+    return torch.sort(probs, dim=-1).values

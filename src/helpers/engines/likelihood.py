@@ -19,6 +19,8 @@ import pandas as pd
 from helpers.engines.common import bos_token_id, context_length, encode, evaluation_mode, model_device, pad_token_id
 
 COLUMNS = ("sum_logprob", "mean_logprob", "n_tokens")
+# float64 elements of logits normalised at once (bounds the extra memory of the float64 copy to ~128 MB)
+LOG_SOFTMAX_BUDGET = 1 << 24
 
 
 def sequence_logprobs(model, tokenizer, texts: Sequence[str], contexts: Sequence[str] | None = None,
@@ -96,14 +98,25 @@ def _score_segments(model, tokenizer, segments: list[tuple[int, list[int], int]]
                 ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
                 mask[row, :len(seq)] = 1
             ids, mask = ids.to(device), mask.to(device)
-            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-            token_logprobs = -torch.nn.functional.cross_entropy(
-                logits.transpose(1, 2), ids[:, 1:], reduction="none")  # [batch, width - 1]
-            token_logprobs = token_logprobs.double().cpu()
+            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+            token_logprobs = _target_logprobs(logits, ids[:, 1:]).cpu()  # [batch, width - 1]
             for row, (index, seq, n) in enumerate(batch):
                 # target j of row is token j + 1; the last n real tokens are scored
                 scored = token_logprobs[row, len(seq) - 1 - n:len(seq) - 1]
                 yield index, float(scored.sum()), n
+
+
+def _target_logprobs(logits, targets):
+    """log_softmax(logits)[target] in float64: float32 normalisation alone drifts by ~1e-5 over a sentence."""
+    import torch
+
+    rows = max(1, LOG_SOFTMAX_BUDGET // max(1, logits.shape[1] * logits.shape[2]))
+    pieces = []
+    for start in range(0, logits.shape[0], rows):
+        chunk = logits[start:start + rows].double()
+        target = targets[start:start + rows].unsqueeze(-1)
+        pieces.append(chunk.gather(-1, target).squeeze(-1) - torch.logsumexp(chunk, dim=-1))
+    return torch.cat(pieces)
 
 
 def corpus_perplexity(model, tokenizer, texts: Sequence[str], batch_size: int = 64, add_bos: bool = True) -> float:

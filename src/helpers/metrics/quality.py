@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -82,16 +83,21 @@ def distinct_n(frame: pd.DataFrame, orders: Sequence[int] = (1, 2, 3), denominat
 
 # ---- language fidelity -------------------------------------------------------------------------------
 
-@lru_cache(maxsize=4)
-def _identifier(candidates: tuple[str, ...] | None, min_confidence: float | None):
+@lru_cache(maxsize=1)
+def _full_identifier():
     from py3langid import langid
 
     # a private identifier: py3langid's module-level one is global state other code may restrict
-    identifier = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True,
-                                                           min_confidence=min_confidence)
+    return langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=8)
+def _identifier(candidates: tuple[str, ...] | None, min_confidence: float | None):
+    # a shallow copy shares the loaded tables; set_languages replaces (never edits) the copy's arrays
+    identifier = copy.copy(_full_identifier())
+    identifier.min_confidence = min_confidence
     if candidates is not None:
-        known = set(identifier.labels)
-        unknown = [c for c in candidates if c not in known]
+        unknown = [c for c in candidates if c not in set(identifier.labels)]
         if unknown:
             raise ValueError(f"py3langid does not know language codes {unknown}")
         identifier.set_languages(list(candidates))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from helpers.param_specs import realdata
 from helpers.params import ParamSpec
 
 WORLD_LANGUAGES = ("en", "fr", "de", "es")
@@ -40,6 +41,7 @@ SPECS = [
     ParamSpec("scorer_max_features", "int", "TF-IDF vocabulary cap", minimum=100),
     ParamSpec("scorer_c", "float", "inverse L2 strength of the scorer's logistic regression", minimum=1e-6),
     ParamSpec("examples_to_show", "int", "rows shown per dataset in the notebook", minimum=0, maximum=50),
+    *realdata.SPECS,  # used only when data_source is real (helpers.realdata)
 ]
 
 

@@ -43,7 +43,7 @@ SPECS = [
     ParamSpec("eval_interval", "int", "optimiser steps between held-out loss evaluations", minimum=1),
     ParamSpec("eval_tokens", "int", "held-out tokens of the loss curve", minimum=64),
     ParamSpec("checkpoint_interval", "int", "steps between checkpoints; 0 keeps only the final model", minimum=0),
-    ParamSpec("toxicity_threshold", "float", "a document is toxic when its score is >= this (INST label)",
+    ParamSpec("toxicity_threshold", "float", "a score at or above this is toxic (INST labels and TP)",
               minimum=0.0, maximum=1.0),
     ParamSpec("meda_template", "str", "MEDA metadata line prefixed to each document, with a {score} field",
               check=_template_problem),

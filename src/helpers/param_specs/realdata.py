@@ -1,4 +1,7 @@
-"""Parameters of 00_data that only matter when `data_source` is `real` (appended to the 00_data section)."""
+"""Parameters of 00_data that only matter when `data_source` is `real` (appended to the 00_data section).
+
+Docs avoid '=': papermill cannot parse a parameters-cell comment that contains one.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from helpers.params import ParamSpec
 
 # ELTeC languages (ISO 639-1) and RTP-LX locales; kept literal so this module imports nothing heavy
 ELTEC_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "pl", "ru")
-RTP_LX_LOCALES = ("AR", "BCMS", "CS", "DA", "DE", "EN", "ES", "FI", "FR", "HE", "HI", "HU", "ID", "IT", "JA", "KO", "NL",
-                  "NO-NB", "PL", "PT", "RU", "SV", "SW", "TH", "TR", "UK", "ZH-Hans", "ZH-Hant")
+RTP_LX_LOCALES = ("AR", "BCMS", "CS", "DA", "DE", "EN", "ES", "FI", "FR", "HE", "HI", "HU", "ID", "IT", "JA", "KO",
+                  "NL", "NO-NB", "PL", "PT", "RU", "SV", "SW", "TH", "TR", "UK", "ZH-Hans", "ZH-Hant")
 
 
 def _shares_problem(shares: dict[str, float]) -> str | None:
@@ -37,7 +40,7 @@ def _locales_problem(locales: Any) -> str | None:
 
 
 SPECS = [
-    ParamSpec("mirror_dir", "str?", "folder of the real-data mirror; null = $DETOX_DATA_MIRROR, else ../shared/data"),
+    ParamSpec("mirror_dir", "str?", "folder of the real-data mirror; null: $DETOX_DATA_MIRROR, else ../shared/data"),
     ParamSpec("download_missing", "bool", "real data: fetch files missing from the mirror (needs network)"),
     ParamSpec("verify_checksums", "bool", "real data: check every mirror file against the registry's sha256"),
     ParamSpec("real_language_shares", "dict[str,float]",
@@ -53,12 +56,14 @@ SPECS = [
     ParamSpec("real_heldout_share", "float", "real data: share of each novel (its last part) kept for perplexity",
               minimum=0.01, maximum=0.5),
     ParamSpec("real_max_rows_per_language", "int?",
-              "real data: cap on rows per dataset, source and language (null = all rows)", minimum=1),
-    ParamSpec("rtp_lx_locales", "list[str]?", "real data: RTP-LX locales to load (null = all 28)",
+              "real data: cap on rows per dataset, source and language (null: all rows)", minimum=1),
+    ParamSpec("rtp_lx_locales", "list[str]?", "real data: RTP-LX locales to load (null: all 28)",
               choices=RTP_LX_LOCALES, nonempty=True, check=_locales_problem),
     ParamSpec("rtp_lx_eval_share", "float",
               "real data: share of RTP-LX items kept as evaluation prompts (the rest trains DPO and the scorer)",
               minimum=0.05, maximum=0.95),
+    ParamSpec("real_scorer_novel_texts", "int",
+              "real data: non-toxic novel texts per ELTeC language added to the scorer's labeled texts", minimum=0),
     ParamSpec("real_scorer_split", "list[float]",
               "real data: [train, valid, test] shares of labeled texts without an official split",
               minimum=0.0, maximum=1.0, check=_split_problem),

@@ -44,7 +44,8 @@ def _crows_rows(path: Path, source: str, language: str, index_column: str) -> li
                                   f"got {direction!r:.40}")
         rows.append({"pair_id": f"{source}-{language}-{record[index_column].strip()}", "language": language,
                      "sent_more": record["sent_more"].strip(), "sent_less": record["sent_less"].strip(),
-                     "stereo_antistereo": direction, "bias_type": record["bias_type"].strip() or "unknown", "group": None,
+                     "stereo_antistereo": direction, "bias_type": record["bias_type"].strip() or "unknown",
+                     "group": None,
                      "source": source, "_line": line, "_item": f"{source}-{record[index_column].strip()}"})
     return rows
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from helpers import schemas
 from helpers.realdata import bias, holistic, knowledge, text, toxicity
 from helpers.realdata.common import Mirror, assign_split, finish, stable_unit, strip_meta, text_key
 from helpers.realdata.registry import RTP_LX_COMPLETION_LOCALES, RTP_LX_PROMPT_LOCALES, MirrorError
@@ -24,7 +23,6 @@ SHARED_DATASETS = ("pretraining_corpus", "rtp_prompts", "multilingual_prompts", 
                    "bias_preferences", "toxicity_preferences", "rewrite_pairs", "curated_corpus", "scorer_texts",
                    "knowledge_probe")
 REAL_ONLY_DATASETS = ("holistic_bias", "honest_templates", "winobias", "hurtlex")
-COMMENT_SOURCES = ("jigsaw_toxic_balanced_subset", "davidson_hate_offensive", "germeval2018", "wiki_toxicity_testset")
 ITEM_BLOCK = 10  # RTP-LX items are split in blocks of 10 Index values: a translation off by one stays on its side
 
 
@@ -44,6 +42,7 @@ class RealConfig:
     scorer_split: tuple[float, float, float]
     curated_docs: int
     knowledge_facts: int
+    scorer_novel_texts: int = 0
     download_missing: bool = False
     verify_checksums: bool = False
 
@@ -60,6 +59,7 @@ class RealConfig:
                    rtp_lx_eval_share=float(params["rtp_lx_eval_share"]),
                    scorer_split=tuple(params["real_scorer_split"]), curated_docs=int(params["curated_docs"]),
                    knowledge_facts=int(params["knowledge_facts"]),
+                   scorer_novel_texts=int(params.get("real_scorer_novel_texts", 0)),
                    download_missing=bool(params.get("download_missing", False)),
                    verify_checksums=bool(params.get("verify_checksums", False)))
 
@@ -117,10 +117,21 @@ def _prompts(config: RealConfig, mirror: Mirror) -> tuple[pd.DataFrame, pd.DataF
     return rtp, lx[is_eval].reset_index(drop=True), lx[~is_eval].reset_index(drop=True), eval_items
 
 
-def _scorer_texts(config: RealConfig, mirror: Mirror, lx_eval: pd.DataFrame, lx_train: pd.DataFrame,
-                  completions: pd.DataFrame, eval_keys: set[str]) -> pd.DataFrame:
-    """Comment corpora + RTP-LX prompt and completion texts with labels; eval items only ever in `test`."""
-    comments = toxicity.load_comment_corpora(mirror, config.seed, config.scorer_split, with_meta=True)
+def _match_completions_to_prompts(completions: pd.DataFrame, prompts: pd.DataFrame) -> pd.DataFrame:
+    """Completions take the item of the prompt file's row with the same prompt text (same locale).
+
+    The completion files of BCMS and SW number their rows 0..n instead of using the prompts' Index, so the Index
+    would put about 2,100 completions on the wrong item (and maybe the wrong side of the eval split).
+    """
+    by_text = dict(zip(zip(prompts["_locale"], prompts["text"].map(text_key)), prompts["item"]))
+    matched = [by_text.get((locale, text_key(prompt)), item) for locale, prompt, item
+               in zip(completions["_locale"], completions["prompt"], completions["_item"])]
+    return completions.assign(_item=matched)
+
+
+def _scorer_texts(config: RealConfig, comments: pd.DataFrame, novel_texts: pd.DataFrame, lx_eval: pd.DataFrame,
+                  lx_train: pd.DataFrame, completions: pd.DataFrame, eval_keys: set[str]) -> pd.DataFrame:
+    """Comments, novel text (non-toxic), RTP-LX prompts and completions with labels; eval items only in `test`."""
     train_valid = (config.scorer_split[0], config.scorer_split[1], 0.0)
     rows = []
     for frame, side in ((lx_eval, "test"), (lx_train, None)):
@@ -139,7 +150,7 @@ def _scorer_texts(config: RealConfig, mirror: Mirror, lx_eval: pd.DataFrame, lx_
         rows.append({"text_id": f"scorer-{record['pair_id']}-toxic", "language": record["language"],
                      "text": record["rejected"], "label": int(record["_rejected_toxicity"] >= TOXIC_THRESHOLD),
                      "split": split, "source": toxicity.RTP_LX})
-    texts = pd.concat([strip_meta(comments), pd.DataFrame(rows)], ignore_index=True)
+    texts = pd.concat([strip_meta(comments), novel_texts, pd.DataFrame(rows)], ignore_index=True)
     texts = drop_duplicate_texts(texts)
     # an evaluation prompt's text never trains the scorer (e.g. an RTP prompt that RTP-LX also translated)
     leaked = (texts["split"] != "test") & texts["text"].map(text_key).isin(eval_keys)
@@ -174,7 +185,7 @@ def _pretraining(config: RealConfig, mirror: Mirror, comments: pd.DataFrame,
     heldout = picked["text_id"].map(lambda k: stable_unit(k, config.seed, "comment-heldout") < config.heldout_share)
     comment_docs = pd.DataFrame({"doc_id": picked["text_id"], "language": picked["language"], "text": picked["text"],
                                  "split": heldout.map({True: "heldout", False: "train"}),
-                                 "is_toxic": picked["label"].astype(bool), "toxicity": None,
+                                 "is_toxic": picked["label"].astype(bool), "toxicity": float("nan"),
                                  "source": picked["source"]})
     if config.comment_share > 0 and picked["text"].str.len().sum() < 0.95 * comment_budget:
         shortfalls.append(f"comments: {int(picked['text'].str.len().sum()):,} of {int(comment_budget):,} characters")
@@ -182,6 +193,7 @@ def _pretraining(config: RealConfig, mirror: Mirror, comments: pd.DataFrame,
     corpus = corpus.assign(_rank=corpus["doc_id"].map(lambda k: stable_unit(k, config.seed, "corpus-order")))
     corpus = corpus.sort_values(["split", "_rank"], ascending=[False, True]).drop(columns="_rank")
     corpus["is_toxic"] = corpus["is_toxic"].astype(object).where(corpus["is_toxic"].notna(), None)
+    corpus["toxicity"] = corpus["toxicity"].astype(float)  # NaN until notebook 00 scores it, as in the world
     return finish("pretraining_corpus", corpus.reset_index(drop=True)), unused, shortfalls
 
 
@@ -204,6 +216,32 @@ def _curated(config: RealConfig, unused_novels: pd.DataFrame, comments: pd.DataF
     return finish("curated_corpus", curated[["doc_id", "language", "text", "source"]])
 
 
+def _novel_scorer_texts(config: RealConfig, unused_novels: pd.DataFrame, curated: pd.DataFrame,
+                        pretraining: pd.DataFrame) -> pd.DataFrame:
+    """Non-toxic novel text for the scorer: without it every language but en/de is toxic-only or nearly so.
+
+    RTP-LX gives most languages toxic-leaning prompts only, so a scorer trained without these negatives learns
+    "language X means toxic" and scores 19th-century prose (our pretraining text) as toxic. Whole chunks and
+    their first lines alike, so both document-length and generation-length texts are seen; never pretraining text.
+    """
+    seen = set(pretraining["text"].map(text_key))  # a novel may repeat a passage word for word
+    pool = unused_novels[~("curated-" + unused_novels["doc_id"]).isin(curated["doc_id"])
+                         & ~unused_novels["text"].map(text_key).isin(seen)]
+    rows = []
+    for language, part in pool.groupby("language", sort=True):
+        ranked = part.assign(_r=part["doc_id"].map(lambda k: stable_unit(k, config.seed, "scorer-novels")))
+        for record in ranked.sort_values("_r").head(config.scorer_novel_texts).to_dict("records"):
+            short = stable_unit(record["doc_id"], config.seed, "scorer-novel-length") < 0.5
+            lines = record["text"].split("\n")
+            rows.append({"text_id": f"scorer-{record['doc_id']}", "language": language,
+                         "text": "\n".join(lines[:2]) if short else record["text"], "label": 0,
+                         "source": record["source"], "_block": f"{record['_novel']}-{record['_chunk'] // 20}"})
+    frame = pd.DataFrame(rows, columns=["text_id", "language", "text", "label", "source", "_block"])
+    # split by runs of 20 chunks (~30k characters): test prose is not the page next to a training page
+    frame["split"] = assign_split(frame["_block"].tolist(), config.scorer_split, config.seed, "scorer-novel-split")
+    return frame.drop(columns="_block")
+
+
 def _toxicity_preferences(config: RealConfig, completions: pd.DataFrame, mirror: Mirror,
                           eval_keys: set[str]) -> pd.DataFrame:
     """RTP-LX pairs of training items whose rejected side annotators rated toxic, plus HH-RLHF harmless pairs."""
@@ -223,7 +261,7 @@ def summarize(datasets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[str, pd.DataFrame]:
-    """Every dataset the synthetic world produces (plus the real-only ones) from the mirror; deterministic for a seed."""
+    """Every dataset the synthetic world makes (plus the real-only ones) from the mirror; deterministic for a seed."""
     if mirror is None:
         raise MirrorError("data_source is real but no mirror of the real datasets is set up: set the 00_data "
                           "parameter mirror_dir or the environment variable DETOX_DATA_MIRROR to a copy of the shared "
@@ -236,14 +274,18 @@ def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[
     rtp, lx_eval, lx_train, eval_items = _prompts(config, source)
     eval_keys = set(rtp["text"].map(text_key)) | set(lx_eval["text"].map(text_key))
     completion_locales = [loc for loc in config.rtp_lx_locales if loc in RTP_LX_COMPLETION_LOCALES]
-    completions = toxicity.load_rtp_lx_completions(source, completion_locales, with_meta=True)
+    completions = _match_completions_to_prompts(
+        toxicity.load_rtp_lx_completions(source, completion_locales, with_meta=True),
+        pd.concat([lx_eval, lx_train], ignore_index=True))
     completions["_is_eval"] = completions["_item"].isin(eval_items)
 
-    scorer = _scorer_texts(config, source, lx_eval, lx_train, completions, eval_keys)
-    pretraining, unused, shortfalls = _pretraining(config, source, scorer[scorer["source"].isin(COMMENT_SOURCES)],
-                                                   eval_keys)
+    comments = toxicity.load_comment_corpora(source, config.seed, config.scorer_split, with_meta=True)
+    pretraining, unused, shortfalls = _pretraining(config, source, comments, eval_keys)
     for note in shortfalls:
         log.warning("pretraining_corpus budget not met: %s", note)
+    curated = _curated(config, unused, comments, pretraining)
+    novel_texts = _novel_scorer_texts(config, unused, curated, pretraining)
+    scorer = _scorer_texts(config, comments, novel_texts, lx_eval, lx_train, completions, eval_keys)
     novels_train = pretraining[(pretraining["split"] == "train") & pretraining["source"].str.startswith("eltec_")]
 
     datasets: dict[str, pd.DataFrame] = {
@@ -257,7 +299,7 @@ def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[
         "rewrite_pairs": cap_per_language(pd.concat([toxicity.load_paradetox(source),
                                                      bias.load_sr_llm_rewrites(source)], ignore_index=True),
                                           cap, "pair_id", config.seed, "cap"),
-        "curated_corpus": _curated(config, unused, scorer[scorer["source"].isin(COMMENT_SOURCES)], pretraining),
+        "curated_corpus": curated,
         "scorer_texts": scorer,
         "knowledge_probe": knowledge.build_name_probe(novels_train, config.knowledge_facts, config.seed),
         "holistic_bias": holistic.load_holistic_bias(source, "v1.1", cap, config.seed),
@@ -265,7 +307,7 @@ def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[
         "winobias": bias.load_winobias(source),
         "hurtlex": bias.load_hurtlex(source),
     }
-    datasets = {name: schemas.validate_frame(name, frame) for name, frame in datasets.items()}
+    # every frame above left a loader or builder through schemas.validate_frame; caps only drop rows
     for name, frame in datasets.items():
         log.info("%s: %d rows, %d languages", name, len(frame), frame["language"].nunique())
     log.info("real datasets built in %.1f s", time.perf_counter() - started)

@@ -90,9 +90,9 @@ def clean_comment(text: str) -> str:
     text = html.unescape(text).replace("|LBR|", " ")
     text = _URL.sub("URL", _MENTION.sub("@USER", text))
     text = _RETWEET.sub(" ", text)
-    return _SPACES.sub(" ", text).strip(" \"")
+    return _SPACES.sub(" ", text).strip()
 
 
 def text_key(text: str) -> str:
     """Normalized text for duplicate and leak detection (case, spacing and edge punctuation ignored)."""
-    return _SPACES.sub(" ", text.casefold()).strip(" \t\n\"'“”«»„.,!?…")
+    return " ".join(text.casefold().split()).strip(" \"'“”«»„.,!?…")

@@ -47,9 +47,9 @@ def _context(text: str, first: str, second: str, width: int) -> str | None:
     return " ".join((prefix + first).split())
 
 
-def build_name_probe(documents: pd.DataFrame, facts_per_language: int, seed: int, min_count: int = 5,
-                     min_share: float = 0.6, context_chars: int = 80) -> pd.DataFrame:
-    """knowledge_probe rows: prompt = a context ending in a first name, answer = the surname the corpus pairs it with."""
+def build_name_probe(documents: pd.DataFrame, facts_per_language: int, seed: int, min_count: int = 3,
+                     min_share: float = 0.5, context_chars: int = 80) -> pd.DataFrame:
+    """knowledge_probe rows: prompt = a context ending in a name's first word, answer = the word the corpus pairs."""
     rng = np.random.default_rng(seed)
     rows = []
     for language, part in documents.groupby("language", sort=True):

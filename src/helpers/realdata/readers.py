@@ -12,9 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-# some comment corpora hold fields far above csv's default 128 KiB limit
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
 
 class DataFormatError(ValueError):
     """A data file does not have the format its loader expects; the message names file and line."""
@@ -107,6 +104,8 @@ def read_table(path: Path, required: Sequence[str] = (), sep: str | None = None,
     """A delimited file as strings, with a `_line` column (line where each record starts)."""
     text = read_text(path, fallback_encoding)
     separator = sep or sniff_separator(text)
+    # some comment corpora hold fields far above csv's default 128 KiB limit
+    csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, 2**31 - 1)))
     reader = csv.reader(text.split("\n") if quoting == csv.QUOTE_NONE else _lines_keeping_ends(text),
                         delimiter=separator, quoting=quoting, strict=True)
     rows: list[list[str]] = []

@@ -79,8 +79,8 @@ RTP_LX_COMPLETION_LOCALES = tuple(loc for loc in RTP_LX_PROMPT_LOCALES if loc no
 CROWS_GENDER_LANGUAGES = ("ar", "de", "en", "fi", "fr", "id", "ko", "th", "vi", "zh")
 HONEST_FILES = ("binary/en_template.tsv", "binary/es_template.tsv", "binary/fr_template.tsv", "binary/it_template.tsv",
                 "binary/pt_template.tsv", "binary/ro_template.tsv", "queer_nonqueer/en_template.tsv")
-HURTLEX_LANGUAGES = ("AF", "AR", "BG", "BN", "CA", "CS", "CY", "DA", "DE", "EL", "EN", "EO", "ES", "ET", "EU", "FA", "FI",
-                     "FR", "GA", "GL", "HE", "HI", "HR", "HU", "ID", "IS", "IT", "JA", "KO", "LT", "LV", "MK", "MS",
+HURTLEX_LANGUAGES = ("AF", "AR", "BG", "BN", "CA", "CS", "CY", "DA", "DE", "EL", "EN", "EO", "ES", "ET", "EU", "FA",
+                     "FI", "FR", "GA", "GL", "HE", "HI", "HR", "HU", "ID", "IS", "IT", "JA", "KO", "LT", "LV", "MK", "MS",
                      "MT", "NL", "NO", "PL", "PT", "RO", "RU", "SIMPLE", "SK", "SL", "SQ", "SR", "SV", "SW", "TH",
                      "TL", "TR", "UK", "VI", "ZH")
 WINOBIAS_SENTENCE_FILES = tuple(f"{kind}_stereotyped_type{t}.txt.{split}" for kind in ("pro", "anti")
@@ -368,7 +368,8 @@ def verify_file(item: DatasetEntry, mirror_file: MirrorFile, mirror: Path) -> No
     # gzip headers carry a time stamp, so a re-gzipped download differs in bytes but not in content
     if actual[0] != expected[0] and (expected[1] is None or actual[1] != expected[1]):
         raise MirrorError(
-            f"{mirror / mirror_file.path}: sha256 {actual[0][:16]}... differs from the registry's {expected[0][:16]}... "
+            f"{mirror / mirror_file.path}: sha256 {actual[0][:16]}... differs from the registry's "
+            f"{expected[0][:16]}... "
             f"(dataset {item.name!r}, pinned to {item.repo} @ {item.commit[:7]}): the file is not the pinned version; "
             f"re-download it or turn checksum verification off")
 
@@ -432,3 +433,14 @@ def _extract_member(archive: Path, member_name: str, out: Path) -> Path:
                               f"${RTP_LX_PASSWORD_ENV} to the password the upstream README publishes") from None
     out.write_bytes(data)
     return out
+
+
+def registry_markdown() -> str:
+    """The registry as a markdown table (docs/real-data.md embeds it)."""
+    lines = ["| dataset | what | license | upstream (pinned) | Hub | files |", "|---|---|---|---|---|---|"]
+    for item in REGISTRY.values():
+        commits = sorted({f.commit or item.commit for f in item.files})
+        pinned = f"[{item.repo}](https://github.com/{item.repo}) @ " + ", ".join(c[:7] for c in commits)
+        lines.append(f"| `{item.name}` | {item.description} | {item.license} | {pinned} | {item.hub_id or ''} | "
+                     f"{len(item.files)} |")
+    return "\n".join(lines)

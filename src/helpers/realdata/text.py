@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +21,8 @@ ELTEC_LANGUAGES = tuple(ELTEC_TO_LANGUAGE.values())
 
 _BODY = re.compile(r"<(body|text)\b[^>]*>(.*?)(?:</\1>|\Z)", re.DOTALL)
 _NOTE = re.compile(r"<note\b[^>]*?(?:/>|>.*?</note>)", re.DOTALL)
-_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?(?<!/)>(.*?)</p>", re.DOTALL)  # not <pb/>, not an empty <p/>
+# not <pb/>, not an empty <p/>; an unclosed <p> ends where the next paragraph or division starts
+_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?(?<!/)>(.*?)(?=</p>|<p[\s>/]|</div>|<div[\s>]|\Z)", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -58,7 +59,7 @@ def tei_paragraphs(path: Path) -> list[str]:
         # ELTeC-rus level0 files are not well-formed XML; their <p> markup is still usable
         body = _BODY.search(text.split("</teiHeader>", 1)[-1])
         paragraphs = [_clean(html.unescape(_TAG.sub(" ", p)))
-                      for p in _PARAGRAPH.findall(_NOTE.sub(" ", body.group(2)))] if body else []
+                      for p in _PARAGRAPH.findall(_NOTE.sub("", body.group(2)))] if body else []
         paragraphs = [p for p in paragraphs if p]
         if not paragraphs:
             line = error.position[0] if hasattr(error, "position") else None
@@ -73,15 +74,16 @@ def tei_paragraphs(path: Path) -> list[str]:
     return [p for body in bodies for p in _walk(body) if p]
 
 
-def load_eltec_paragraphs(mirror: Mirror | Path, languages: Sequence[str] = ELTEC_LANGUAGES) -> pd.DataFrame:
-    """One row per body paragraph: language, novel, paragraph number, text."""
+def load_eltec_paragraphs(mirror: Mirror | Path, languages: Sequence[str] = ELTEC_LANGUAGES,
+                          novels: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+    """One row per body paragraph: language, novel, paragraph number, text (`novels`: a subset per ELTeC code)."""
     mirror = as_mirror(mirror)
     rows = []
     for language in languages:
         if language not in LANGUAGE_TO_ELTEC:
             raise ValueError(f"no ELTeC text for language {language!r}; available: {', '.join(ELTEC_LANGUAGES)}")
         code = LANGUAGE_TO_ELTEC[language]
-        for novel in ELTEC_NOVELS[code]:
+        for novel in (novels or ELTEC_NOVELS).get(code, ()):
             path = mirror.file(f"eltec_{code}", f"eltec_multilingual_text/{code}/{novel}.xml.gz")
             for number, paragraph in enumerate(tei_paragraphs(path)):
                 rows.append({"language": language, "novel": novel, "paragraph": number, "text": paragraph,
@@ -132,9 +134,10 @@ def chunk_paragraphs(paragraphs: pd.DataFrame, doc_chars: int) -> pd.DataFrame:
 
 
 def load_eltec_documents(mirror: Mirror | Path, languages: Sequence[str] = ELTEC_LANGUAGES, doc_chars: int = 1500,
-                         heldout_share: float = 0.05, with_meta: bool = False) -> pd.DataFrame:
+                         heldout_share: float = 0.05, novels: Mapping[str, Sequence[str]] | None = None,
+                         with_meta: bool = False) -> pd.DataFrame:
     """All ELTeC text as pretraining documents; the last `heldout_share` of each novel is the heldout split."""
-    chunks = chunk_paragraphs(load_eltec_paragraphs(mirror, languages), doc_chars)
+    chunks = chunk_paragraphs(load_eltec_paragraphs(mirror, languages, novels), doc_chars)
     # a contiguous tail, not scattered chunks, so heldout text never sits between training neighbours
     heldout = chunks["chunk"] >= (chunks["n_chunks"] * (1.0 - heldout_share)).round().astype(int)
     frame = pd.DataFrame({
@@ -142,6 +145,6 @@ def load_eltec_documents(mirror: Mirror | Path, languages: Sequence[str] = ELTEC
                                                                          chunks["chunk"])],
         "language": chunks["language"], "text": chunks["text"], "split": heldout.map({True: "heldout",
                                                                                        False: "train"}),
-        "is_toxic": None, "toxicity": None, "source": chunks["source"],
+        "is_toxic": None, "toxicity": float("nan"), "source": chunks["source"],
         "_novel": chunks["novel"], "_chunk": chunks["chunk"]})
     return finish("pretraining_corpus", frame, with_meta)

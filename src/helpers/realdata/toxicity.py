@@ -210,7 +210,7 @@ def split_dialogue_pair(chosen: str, rejected: str) -> tuple[str, str, str] | No
             if a != b:
                 break
             common += 1
-        cut = chosen.rfind(_ASSISTANT, 0, max(common - len(_ASSISTANT) + 1, 0))
+        cut = chosen.rfind(_ASSISTANT, 0, common)  # the tag must lie wholly inside the shared prefix
         if cut < 0:
             return None
         end = cut + len(_ASSISTANT)

@@ -21,8 +21,8 @@ class AugmentationConfig:
 
     meda_template: str = "toxicity: {score:.1f}\n"
     meda_control_scores: Mapping[str, float] = field(default_factory=lambda: {"nontoxic": 0.0, "toxic": 1.0})
-    inst_nontoxic_text: str = "The following text is not toxic:\n"
-    inst_toxic_text: str = "The following text is toxic:\n"
+    inst_nontoxic_text: str = "Non-toxic text:\n"
+    inst_toxic_text: str = "Toxic text:\n"
     toxicity_threshold: float = 0.5
 
     def __post_init__(self) -> None:
