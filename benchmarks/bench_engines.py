@@ -64,7 +64,8 @@ def build(seed: int, vocab_size: int, train_steps: int):
     return tokenizer, model.eval(), texts
 
 
-def baseline_generate(model, tokenizer, prompts: list[str], k: int, new_tokens: int, do_sample: bool) -> list[list[int]]:
+def baseline_generate(model, tokenizer, prompts: list[str], k: int, new_tokens: int,
+                      do_sample: bool) -> list[list[int]]:
     """The papers' loop: one `generate` call per prompt with num_return_sequences=k; token ids before EOS."""
     import torch
 
@@ -74,9 +75,9 @@ def baseline_generate(model, tokenizer, prompts: list[str], k: int, new_tokens: 
         for prompt in prompts:
             ids = torch.tensor([[tokenizer.bos_token_id, *tokenizer(prompt)["input_ids"]]])
             extra = {"top_p": 0.9, "top_k": 0} if do_sample else {}
-            out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=do_sample, max_new_tokens=new_tokens,
-                                 num_return_sequences=k, pad_token_id=tokenizer.pad_token_id, eos_token_id=eos,
-                                 **extra)
+            out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=do_sample,
+                                 max_new_tokens=new_tokens, num_return_sequences=k,
+                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=eos, **extra)
             for row in out[:, ids.shape[1]:].tolist():
                 results.append(row[:row.index(eos)] if eos in row else row)
     return results
@@ -111,6 +112,9 @@ def run(args: argparse.Namespace) -> dict:
     from helpers.engines.generation import DecodingConfig, generate_continuations
     from helpers.engines.likelihood import sequence_logprobs
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the baseline loop's padding advice is noise here
     if args.threads:
         torch.set_num_threads(args.threads)
     tokenizer, model, texts = build(args.seed, args.vocab_size, args.train_steps)
@@ -144,7 +148,7 @@ def run(args: argparse.Namespace) -> dict:
     greedy_ours = generate_continuations(model, tokenizer, prompts, greedy, seed=0)["continuation"].tolist()
     greedy_same = sum(a == b for a, b in zip(greedy_base, greedy_ours))
 
-    sentences = [t for t in texts[:args.sentences]]
+    sentences = texts[:args.sentences]
     base_ll, base_ll_s = timed(baseline_logprobs, model, tokenizer, sentences)
     ours_ll, ours_ll_s = timed(sequence_logprobs, model, tokenizer, sentences, batch_size=args.batch_size)
     wide_ll, wide_ll_s = timed(sequence_logprobs, model, tokenizer, sentences, batch_size=args.wide_batch_size)

@@ -271,6 +271,11 @@ def test_without_model_digest_nothing_is_cached(fitted, tokenizer, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_no_prompts_give_an_empty_frame(fitted, tokenizer):
+    frame = generate_continuations(fitted, tokenizer, [], sample_config(), seed=0)
+    assert tuple(frame.columns) == COLUMNS and len(frame) == 0
+
+
 def test_training_mode_is_restored(tokenizer):
     model = tiny_model(seed=1).train()
     frame = generate_continuations(model, tokenizer, ["a"], sample_config(num_samples=2), seed=0)

@@ -138,7 +138,7 @@ def test_bad_crows_inputs(pairs, more, less):
         crows_pair_scores(pairs, more, less, score="geometric")
     with pytest.raises(ValueError, match="align"):
         crows_pair_scores(pairs, more.iloc[:3], less)
-    with pytest.raises(ValueError, match="grouping"):
+    with pytest.raises(ValueError, match="cannot group by"):
         crows_summary(crows_pair_scores(pairs, more, less), by="nationality")
 
 

@@ -4,7 +4,10 @@ Why not `model.generate`: the papers' loop calls it once per prompt, which leave
 models, and `generate` silently applies top_k=50. Here many prompts x k samples share each forward
 pass, each prompt is encoded once (its KV cache is copied to its k rows), finished rows leave the
 batch, and every row draws its uniforms from its own generator seeded by (seed, prompt text,
-occurrence, sample), so a continuation does not depend on the batch size or on the other prompts.
+occurrence, sample), so a continuation does not depend on the batch size or on the other prompts
+(up to float rounding of batched matrix products, which could only flip a draw that falls within
+~1e-7 of a token boundary). Two models sampled with the same seed share their uniforms per prompt:
+common random numbers, which make paired comparisons of models less noisy.
 """
 
 from __future__ import annotations
@@ -155,12 +158,11 @@ def row_seeds(prompts: Sequence[str], num_samples: int, seed: int) -> np.ndarray
 def _encode_prompts(tokenizer, prompts: list[str], prefix: str, budget: int, add_bos: bool
                     ) -> tuple[list[list[int]], list[bool]]:
     """Token ids per prompt (BOS + prefix + prompt), left-truncated to `budget`, with truncation flags."""
-    bos = bos_token_id(tokenizer) if (add_bos or any(not p and not prefix for p in prompts)) else None
     joint = encode(tokenizer, [prefix + p for p in prompts])
     prefix_ids = encode(tokenizer, [prefix])[0] if prefix else []
     sequences, truncated = [], []
     for prompt, ids in zip(prompts, joint):
-        head = [bos] if (add_bos or not ids) else []
+        head = [bos_token_id(tokenizer)] if (add_bos or not ids) else []
         if len(head) + len(ids) <= budget:
             sequences.append(head + ids)
             truncated.append(False)
@@ -216,40 +218,12 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], rows: list[int
     eos = tokenizer.eos_token_id
     pad = pad_token_id(tokenizer)
     steps = decoding.max_new_tokens
-    prompt_of_row = [r // k for r in rows]
-    unique = sorted(set(prompt_of_row))
-    slot = {p: i for i, p in enumerate(unique)}
-    row_to_slot = torch.tensor([slot[p] for p in prompt_of_row], device=device)
-
-    # left padding: every row's last prompt token sits in the last column
-    width = max(len(sequences[p]) for p in unique)
-    ids = torch.full((len(unique), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(unique), width), dtype=torch.long)
-    for i, p in enumerate(unique):
-        seq = sequences[p]
-        ids[i, width - len(seq):] = torch.tensor(seq, dtype=torch.long)
-        mask[i, width - len(seq):] = 1
-    ids, mask = ids.to(device), mask.to(device)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-
+    extra = {"logits_to_keep": 1} if forward_accepts(model, "logits_to_keep") else {}
     uniforms = torch.stack([
         torch.rand(steps, generator=torch.Generator().manual_seed(int(seeds[r // k, r % k])), dtype=torch.float64)
         for r in rows
     ]).to(device)
-
-    extra = {"logits_to_keep": 1} if forward_accepts(model, "logits_to_keep") else {}
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **extra)
-    cache = out.past_key_values
-    can_select = hasattr(cache, "batch_select_indices")
-    if can_select:
-        cache.batch_select_indices(row_to_slot)
-        logits = out.logits[:, -1][row_to_slot]
-    else:
-        # caches without batch selection: encode each row's prompt on its own row instead
-        ids, mask, positions = ids[row_to_slot], mask[row_to_slot], positions[row_to_slot]
-        out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **extra)
-        cache, logits = out.past_key_values, out.logits[:, -1]
-    mask = mask[row_to_slot]
+    cache, logits, mask, can_select = _prefill(model, sequences, [r // k for r in rows], pad, extra)
     next_position = mask.sum(-1)  # position of the first new token, per row
 
     active = torch.arange(len(rows), device=device)  # batch position -> index into `rows`
@@ -258,13 +232,10 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], rows: list[int
     for step in range(steps):
         tokens = choose_tokens(logits, uniforms[:, step], decoding)
         if eos is not None:
-            finished_now = finished | (tokens == eos)
-        else:
-            finished_now = finished
-        for row_index, token, stop in zip(active.tolist(), tokens.tolist(), finished_now.tolist()):
+            finished = finished | (tokens == eos)
+        for row_index, token, stop in zip(active.tolist(), tokens.tolist(), finished.tolist()):
             if not stop:
                 collected[row_index].append(token)
-        finished = finished_now
         if step == steps - 1 or bool(finished.all()):
             break
         if can_select and int(finished.sum()) >= max(1, int(COMPACT_SHARE * len(active))):
@@ -280,6 +251,34 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], rows: list[int
         cache, logits = out.past_key_values, out.logits[:, -1]
         next_position = next_position + 1
     return collected
+
+
+def _prefill(model, sequences: list[list[int]], prompt_of_row: list[int], pad: int, extra: dict):
+    """Encode each distinct prompt once and copy its KV cache to its rows: (cache, last logits, mask, selectable)."""
+    import torch
+
+    device = model_device(model)
+    unique = sorted(set(prompt_of_row))
+    slot = {p: i for i, p in enumerate(unique)}
+    row_to_slot = torch.tensor([slot[p] for p in prompt_of_row], device=device)
+    # left padding: every prompt's last token sits in the last column, where the first new token is predicted
+    width = max(len(sequences[p]) for p in unique)
+    ids = torch.full((len(unique), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(unique), width), dtype=torch.long)
+    for i, p in enumerate(unique):
+        ids[i, width - len(sequences[p]):] = torch.tensor(sequences[p], dtype=torch.long)
+        mask[i, width - len(sequences[p]):] = 1
+    ids, mask = ids.to(device), mask.to(device)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **extra)
+    cache = out.past_key_values
+    if hasattr(cache, "batch_select_indices"):
+        cache.batch_select_indices(row_to_slot)
+        return cache, out.logits[:, -1][row_to_slot], mask[row_to_slot], True
+    # a cache that cannot select rows: encode the prompts again, one copy per row
+    ids, mask, positions = ids[row_to_slot], mask[row_to_slot], positions[row_to_slot]
+    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **extra)
+    return out.past_key_values, out.logits[:, -1], mask, False
 
 
 def choose_tokens(logits, uniforms, decoding: DecodingConfig):

@@ -1,1 +1,1 @@
-"""Evaluation metrics: toxicity (EMT, TP), bias (CrowS-Pairs, BOLD), quality (fluency, diversity, language, knowledge)."""
+"""Evaluation metrics: toxicity (EMT, TP), bias (CrowS-Pairs, BOLD), quality (fluency, diversity, knowledge)."""

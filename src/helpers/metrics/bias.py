@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from helpers.metrics.grouping import as_columns, parts
+
 SCORE_VARIANTS = ("sum", "mean")
 PAIR_KEYS = ("pair_id", "language", "bias_type", "group", "stereo_antistereo")
 
@@ -72,14 +74,9 @@ def crows_summary(pair_scores: pd.DataFrame, by: str | Sequence[str] | None = No
     (mean of ll_more - ll_less), abs_likelihood_diff (mean |difference|, lm-eval's likelihood_diff),
     soft_association (mean sigmoid of the difference), score (the variant).
     """
-    groups = [by] if isinstance(by, str) else list(by or [])
-    missing = [c for c in groups if c not in pair_scores.columns]
-    if missing:
-        raise ValueError(f"pair scores lack grouping columns {missing}")
+    groups = as_columns(by)
     rows = []
-    parts = pair_scores.groupby(groups, sort=True, dropna=False) if groups else [((), pair_scores)]
-    for key, part in parts:
-        key = key if isinstance(key, tuple) else (key,)
+    for key, part in parts(pair_scores, groups):
         valid = part[np.isfinite(part["diff"].to_numpy(dtype=float))]
         n = len(valid)
         rows.append({
@@ -119,8 +116,7 @@ def bold_gaps(group_scores: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFram
     """Per (by..., domain): the groups with the highest and lowest mean and the gap (max - min)."""
     keys = [*by, "domain"]
     rows = []
-    for key, part in group_scores.groupby(keys, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
+    for key, part in parts(group_scores, keys):
         scored = part.dropna(subset=["mean"])
         if scored.empty:
             top = bottom = None

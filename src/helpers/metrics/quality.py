@@ -10,25 +10,10 @@ import numpy as np
 import pandas as pd
 
 from helpers.engines.likelihood import perplexity_from_logprobs, sequence_logprobs
+from helpers.metrics.grouping import as_columns, parts
 
 UNKNOWN_LANGUAGE = "unknown"
 DISTINCT_DENOMINATORS = ("ngrams", "words")
-
-
-def _as_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
-
-
-def _groups(frame: pd.DataFrame, by: list[str]):
-    """(key tuple, part) pairs; the whole frame as one part when `by` is empty."""
-    missing = [c for c in by if c not in frame.columns]
-    if missing:
-        raise ValueError(f"cannot group by {missing}: the frame has {list(frame.columns)}")
-    if not by:
-        return [((), frame)]
-    return [(k if isinstance(k, tuple) else (k,), part) for k, part in frame.groupby(by, sort=True, dropna=False)]
 
 
 # ---- diversity -------------------------------------------------------------------------------------
@@ -45,13 +30,12 @@ def distinct_n_per_prompt(frame: pd.DataFrame, orders: Sequence[int] = (1, 2, 3)
         raise ValueError(f"denominator must be one of {DISTINCT_DENOMINATORS}, got {denominator!r}")
     if any(not isinstance(n, int) or n < 1 for n in orders):
         raise ValueError(f"orders must be positive ints, got {list(orders)}")
-    keys = [*_as_list(by), "prompt_id"]
+    keys = [*as_columns(by), "prompt_id"]
     missing = [c for c in (*keys, "continuation") if c not in frame.columns]
     if missing:
         raise ValueError(f"the generations frame lacks columns {missing}")
     rows = []
-    for key, part in frame.groupby(keys, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
+    for key, part in parts(frame, keys):
         token_lists = [str(text).split() if isinstance(text, str) else [] for text in part["continuation"]]
         words = sum(len(tokens) for tokens in token_lists)
         row = {**dict(zip(keys, key)), "n_continuations": len(token_lists), "n_words": words}
@@ -67,10 +51,10 @@ def distinct_n_per_prompt(frame: pd.DataFrame, orders: Sequence[int] = (1, 2, 3)
 def distinct_n(frame: pd.DataFrame, orders: Sequence[int] = (1, 2, 3), denominator: str = "ngrams",
                by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Mean over prompts of distinct-n, per `by` group; prompts where it is undefined are counted, not averaged."""
-    groups = _as_list(by)
+    groups = as_columns(by)
     per_prompt = distinct_n_per_prompt(frame, orders, denominator, groups)
     rows = []
-    for key, part in _groups(per_prompt, groups):
+    for key, part in parts(per_prompt, groups):
         row = {**dict(zip(groups, key)), "n_prompts": len(part), "n_prompts_empty": int((part["n_words"] == 0).sum())}
         for n in orders:
             values = part[f"distinct_{n}"]
@@ -132,11 +116,11 @@ def off_language_share(frame: pd.DataFrame, by: str | Sequence[str] | None = "la
     missing = [c for c in ("language", "continuation_language") if c not in frame.columns]
     if missing:
         raise ValueError(f"the frame lacks columns {missing}")
-    groups = _as_list(by)
+    groups = as_columns(by)
     off = frame["continuation_language"].astype(str).to_numpy() != frame["language"].astype(str).to_numpy()
     work = frame.assign(_off=off, _unknown=frame["continuation_language"].astype(str).to_numpy() == UNKNOWN_LANGUAGE)
     rows = []
-    for key, part in _groups(work, groups):
+    for key, part in parts(work, groups):
         n = len(part)
         rows.append({**dict(zip(groups, key)), "n": n, "n_off_language": int(part["_off"].sum()),
                      "n_unknown": int(part["_unknown"].sum()),
@@ -166,9 +150,9 @@ def perplexity_summary(per_item: pd.DataFrame, max_perplexity: float | None = No
     With `max_perplexity` (DExperts keeps PPL < 1e4) continuations at or above it are left out of the
     median and mean and their share is reported; without it every non-empty continuation counts.
     """
-    groups = _as_list(by)
+    groups = as_columns(by)
     rows = []
-    for key, part in _groups(per_item, groups):
+    for key, part in parts(per_item, groups):
         values = part["perplexity"].to_numpy(dtype=float)
         empty = part["empty"].to_numpy(dtype=bool)
         nonempty = values[~empty]
@@ -190,13 +174,13 @@ def heldout_perplexity(model, tokenizer, texts: Sequence[str], languages: Sequen
     """Token-weighted perplexity of held-out texts, per language and over all ("all" row last)."""
     texts = list(texts)
     frame = sequence_logprobs(model, tokenizer, texts, batch_size=batch_size, add_bos=add_bos)
-    frame["language"] = list(languages) if languages is not None else "all"
-    rows = []
-    parts = [*frame.groupby("language", sort=True)] if languages is not None else []
-    for language, part in [*parts, ("all", frame)]:
-        rows.append({"language": language, "n_texts": len(part), "n_tokens": int(part["n_tokens"].sum()),
-                     "perplexity": perplexity_from_logprobs(part)})
-    return pd.DataFrame(rows)
+    groups = []
+    if languages is not None:
+        frame["language"] = list(languages)
+        groups = [(key[0], part) for key, part in parts(frame, ["language"])]
+    rows = [{"language": language, "n_texts": len(part), "n_tokens": int(part["n_tokens"].sum()),
+             "perplexity": perplexity_from_logprobs(part)} for language, part in [*groups, ("all", frame)]]
+    return pd.DataFrame(rows, columns=["language", "n_texts", "n_tokens", "perplexity"])
 
 
 # ---- knowledge probe ---------------------------------------------------------------------------------
@@ -249,9 +233,9 @@ def knowledge_probe_items(candidate_scores: pd.DataFrame) -> pd.DataFrame:
 
 def knowledge_probe_accuracy(items: pd.DataFrame, by: str | Sequence[str] | None = "language") -> pd.DataFrame:
     """Accuracy (share of items right) per `by` group, with the chance level 1 / candidates."""
-    groups = _as_list(by)
+    groups = as_columns(by)
     rows = []
-    for key, part in _groups(items, groups):
+    for key, part in parts(items, groups):
         rows.append({**dict(zip(groups, key)), "n_items": len(part), "n_correct": int(part["correct"].sum()),
                      "accuracy": float(part["correct"].mean()) if len(part) else float("nan"),
                      "chance": float((1.0 / part["n_candidates"]).mean()) if len(part) else float("nan")})
