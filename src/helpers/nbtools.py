@@ -20,6 +20,9 @@ def parameters_cell_source(stage: str, profile: str = DEFAULTS_PROFILE) -> str:
     specs = {s.name: s for section in ("common", stage) for s in SPECS_BY_SECTION[section]}
     lines = [f"# parameters (defaults = the {profile} profile; papermill injects another profile's values below)"]
     for key, value in values.items():
+        if "=" in specs[key].doc:
+            # papermill cannot parse a parameters-cell line whose comment holds a second '='
+            raise ValueError(f"the doc of parameter {key!r} must not contain '=': {specs[key].doc!r}")
         lines.append(f"{key} = {value!r}  # {specs[key].doc}")
     return "\n".join(lines)
 
