@@ -54,3 +54,39 @@ def test_metrics_hold_results_only(smoke_run):
     for stage in available_stages():
         text = (smoke_run / stage / "metrics.json").read_text()
         assert "seconds" not in text and str(paths.PROJECT_ROOT) not in text, stage
+
+
+def test_pretraining_learned_with_equal_budgets_and_planted_language_shares(smoke_run):
+    import math
+
+    import yaml
+
+    metrics = _metrics(smoke_run, "01_pretraining")
+    data = yaml.safe_load(paths.params_file("smoke").read_text())["00_data"]
+    uniform_loss = math.log(data["tokenizer_vocab_size"])
+    training = metrics["training"]
+    assert set(training) == {"BASE", "MEDA", "INST"}
+    assert len({run["tokens"] for run in training.values()}) == 1  # the same token budget for every method
+    for name, run in training.items():
+        assert run["final_heldout_loss"] < uniform_loss - 1.5, name  # far below a uniform guess: it learned
+    for language, share in data["language_shares"].items():
+        assert abs(metrics["language_token_shares"]["BASE"][language] - share) < 0.06, language
+
+
+def test_evaluation_covers_every_model_in_long_format(smoke_run):
+    import pandas as pd
+
+    from helpers.evaluation import LONG_COLUMNS
+    from helpers.modeling import discover_models
+
+    metrics = _metrics(smoke_run, "05_evaluation")
+    items = pd.read_parquet(smoke_run / "05_evaluation" / "item_scores.parquet")
+    assert list(items.columns) == LONG_COLUMNS
+    names = {card.name for card in discover_models("smoke")}
+    assert set(items["model"]) == names == set(metrics["models"])
+    assert {"rtp", "multilingual", "crows", "bold", "knowledge", "heldout", "fluency"} <= set(items["benchmark"])
+    assert isinstance(metrics["scoring_failures"], int)
+    assert "toxicity >= 0.5" in metrics["protocol"]["toxicity"]
+    # the same items for every model: paired comparisons in 06 rely on it
+    per_model = items.groupby("model")["item"].apply(lambda s: frozenset(s))
+    assert per_model.nunique() == 1

@@ -16,6 +16,7 @@ import pandas as pd
 
 from helpers import datasets
 from helpers.engines.generation import DecodingConfig, generate_continuations
+from helpers.engines.likelihood import sequence_logprobs
 from helpers.metrics import bias, quality, toxicity
 from helpers.param_specs.evaluation import OPERATOR_SYMBOLS
 from helpers.seeding import derived_seed
@@ -89,15 +90,16 @@ def _seeded_subset(frame: pd.DataFrame, key: str, per_language: int, seed: int, 
 
 def load_evaluation_data(profile: str, config: EvaluationConfig, seed: int) -> EvaluationData:
     """Read 00_data's datasets and draw the evaluation subsets (the same for every model)."""
-    def restrict(frame: pd.DataFrame) -> pd.DataFrame:
-        if config.languages is None:
-            return frame
-        unknown = sorted(set(config.languages) - set(frame["language"]))
-        if unknown and frame is multilingual_all:
-            raise ValueError(f"eval_languages {unknown} are not in the data (it has {sorted(set(frame['language']))})")
-        return frame[frame["language"].isin(config.languages)]
-
     multilingual_all = datasets.load_dataset(profile, "multilingual_prompts")
+    if config.languages is not None:
+        unknown = sorted(set(config.languages) - set(multilingual_all["language"]))
+        if unknown:
+            raise ValueError(f"eval_languages {unknown} are not in the data "
+                             f"(it has {sorted(set(multilingual_all['language']))})")
+
+    def restrict(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if config.languages is None else frame[frame["language"].isin(config.languages)]
+
     corpus = datasets.load_dataset(profile, "pretraining_corpus")
     heldout = corpus[corpus["split"] == "heldout"]
     heldout = restrict(heldout).sort_values("doc_id").head(config.heldout_docs)
@@ -169,8 +171,9 @@ def evaluate_model(card, model, tokenizer, scorer, data: EvaluationData, config:
     """Run every benchmark on one model; returns the long per-item frame and the per-benchmark detail tables.
 
     `reference` is the (model, tokenizer) that scores continuation fluency; None scores with the model itself.
-    Generation is conditioned on the card's `generation_prefix` (MEDA/INST's non-toxic control); likelihood
-    benchmarks score the sentences given BOS only.
+    Everything the model reads is conditioned on the card's `generation_prefix` (MEDA/INST's non-toxic
+    control, which began every document they were trained on): the prompts it continues and the sentences,
+    probe prompts and held-out documents it scores. The reference model reads the prompts without it.
     """
     prefix = card.generation_prefix
     candidates = sorted(set(data.multilingual["language"]) | set(data.rtp["language"]))
@@ -192,8 +195,12 @@ def evaluate_model(card, model, tokenizer, scorer, data: EvaluationData, config:
             per_prompt = frame.groupby(["language", "prompt_id"], as_index=False)["log_perplexity"].mean()
             pieces.append(_long(per_prompt, "fluency", "prompt_id", ["log_perplexity"]))
 
-    crows = bias.score_crows_pairs(model, tokenizer, data.crows, score=config.crows_score,
-                                   batch_size=config.batch_size)
+    def logprobs(texts: Sequence[str]) -> pd.DataFrame:
+        contexts = [prefix] * len(texts) if prefix else None
+        return sequence_logprobs(model, tokenizer, list(texts), contexts=contexts, batch_size=config.batch_size)
+
+    crows = bias.crows_pair_scores(data.crows, logprobs(data.crows["sent_more"]), logprobs(data.crows["sent_less"]),
+                                   score=config.crows_score)
     crows["stereotyped"] = crows["stereotyped"].astype("Float64")
     pieces.append(_long(crows, "crows", "pair_id", ["stereotyped", "diff", "soft"]))
     details["crows"] = crows
@@ -208,14 +215,13 @@ def evaluate_model(card, model, tokenizer, scorer, data: EvaluationData, config:
     details["bold"] = bold
 
     if len(data.probe):
-        scores = quality.probe_candidate_scores(model, tokenizer, data.probe, batch_size=config.batch_size)
+        probe = data.probe.assign(prompt=prefix + data.probe["prompt"])
+        scores = quality.probe_candidate_scores(model, tokenizer, probe, batch_size=config.batch_size)
         items = quality.knowledge_probe_items(scores)
         items["correct"] = items["correct"].astype(float)
         pieces.append(_long(items, "knowledge", "fact_id", ["correct"]))
 
-    from helpers.engines.likelihood import sequence_logprobs
-
-    heldout = sequence_logprobs(model, tokenizer, data.heldout["text"].tolist(), batch_size=config.batch_size)
+    heldout = logprobs(data.heldout["text"])
     heldout = pd.concat([data.heldout[["language", "doc_id"]], heldout[["sum_logprob", "n_tokens"]]], axis=1)
     pieces.append(_long(heldout, "heldout", "doc_id", ["sum_logprob", "n_tokens"]))
 

@@ -22,7 +22,13 @@ import pandas as pd
 
 from helpers import io
 from helpers.seeding import derived_seed
-from helpers.training.augmentation import AugmentationConfig, augment_documents, control_prefixes, is_toxic
+from helpers.training.augmentation import (
+    AugmentationConfig,
+    augment_documents,
+    control_prefixes,
+    document_prefix,
+    is_toxic,
+)
 
 LOG_FILE = "training_log.csv"
 SUMMARY_FILE = "training_summary.json"
@@ -179,11 +185,24 @@ def _optimizer(model, config: TrainingConfig):
                               {"params": keep, "weight_decay": 0.0}], lr=config.learning_rate, betas=(0.9, 0.95))
 
 
-def heldout_loss(model, blocks: np.ndarray, batch_size: int, accelerator=None) -> float:
-    """Mean next-token cross-entropy (nats) over held-out blocks."""
+@dataclass
+class HeldoutBlocks:
+    """Packed held-out documents and which of their tokens the loss scores (control prefixes are not)."""
+
+    ids: np.ndarray  # [n_blocks, context_length]
+    scored: np.ndarray  # same shape, bool
+
+    @classmethod
+    def plain(cls, ids: np.ndarray) -> HeldoutBlocks:
+        """Every token scored."""
+        return cls(ids=ids, scored=np.ones_like(ids, dtype=bool))
+
+
+def heldout_loss(model, heldout: HeldoutBlocks, batch_size: int, accelerator=None) -> float:
+    """Mean next-token cross-entropy (nats) over the scored tokens of held-out blocks."""
     import torch
 
-    if len(blocks) == 0:
+    if len(heldout.ids) == 0:
         return float("nan")
     device = next(model.parameters()).device
     was_training = model.training
@@ -191,14 +210,18 @@ def heldout_loss(model, blocks: np.ndarray, batch_size: int, accelerator=None) -
     total, count = 0.0, 0
     context = accelerator.autocast() if accelerator is not None else contextlib.nullcontext()
     with torch.no_grad(), context:
-        for start in range(0, len(blocks), batch_size):
-            batch = torch.from_numpy(blocks[start:start + batch_size]).to(device)
-            loss = model(input_ids=batch, labels=batch).loss
-            tokens = batch.numel() - batch.shape[0]
-            total += float(loss) * tokens
+        for start in range(0, len(heldout.ids), batch_size):
+            batch = torch.from_numpy(heldout.ids[start:start + batch_size]).to(device)
+            scored = torch.from_numpy(heldout.scored[start:start + batch_size]).to(device)
+            labels = batch.masked_fill(~scored, -100)
+            # the first position of a block has no left context and is never a target
+            tokens = int(scored[:, 1:].sum())
+            if tokens == 0:
+                continue
+            total += float(model(input_ids=batch, labels=labels).loss) * tokens
             count += tokens
     model.train(was_training)
-    return total / count
+    return total / count if count else float("nan")
 
 
 @dataclass
@@ -218,7 +241,7 @@ class TrainingResult:
         return self.tokens / max(self.train_seconds, 1e-9)
 
 
-def pretrain(model, blocks: np.ndarray, heldout_blocks: np.ndarray, config: TrainingConfig, accelerator=None,
+def pretrain(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: TrainingConfig, accelerator=None,
              checkpoint_dir: Path | None = None, progress: bool = True) -> TrainingResult:
     """Train a causal LM on packed blocks in the given order; log train and held-out loss every `eval_interval`."""
     import torch
@@ -243,7 +266,7 @@ def pretrain(model, blocks: np.ndarray, heldout_blocks: np.ndarray, config: Trai
     step, train_seconds = 0, 0.0
 
     def record(train_loss: float) -> None:
-        held = heldout_loss(unwrapped, heldout_blocks, config.batch_size, accelerator)
+        held = heldout_loss(unwrapped, heldout, config.batch_size, accelerator)
         rows.append({"step": step, "tokens": step * config.tokens_per_step(processes),
                      "lr": scheduler.get_last_lr()[0], "train_loss": train_loss, "heldout_loss": held,
                      "seconds": round(train_seconds, 3)})
@@ -304,10 +327,28 @@ def corpus_splits(corpus: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return train, heldout
 
 
-def heldout_blocks(tokenizer, heldout: pd.DataFrame, context_length: int, max_tokens: int) -> np.ndarray:
-    """Plain held-out documents packed into blocks, the same for every method so their losses compare."""
-    return pack_documents(tokenize(tokenizer, heldout["text"].tolist()), tokenizer.eos_token_id, context_length,
-                          max(1, max_tokens // context_length))
+def heldout_blocks(tokenizer, heldout: pd.DataFrame, context_length: int, max_tokens: int, method: str = "BASE",
+                   augmentation: AugmentationConfig | None = None) -> HeldoutBlocks:
+    """Held-out documents in `method`'s format, packed; only document tokens (and EOS) are scored.
+
+    Each document keeps its own prefix as context, as in training, so that every method is scored
+    on the same document tokens and the losses compare (a MEDA/INST model fed plain text would be
+    judged on a format it never saw).
+    """
+    texts = heldout["text"].tolist()
+    if method == "BASE":
+        prefixes = [""] * len(texts)
+    else:
+        prefixes = [document_prefix(method, s, augmentation or AugmentationConfig())
+                    for s in heldout["toxicity"].to_numpy(dtype=float)]
+    prefix_ids = tokenize(tokenizer, prefixes) if any(prefixes) else [[] for _ in texts]
+    text_ids = tokenize(tokenizer, texts)
+    n_blocks = max(1, max_tokens // context_length)
+    ids = pack_documents([p + t for p, t in zip(prefix_ids, text_ids)], tokenizer.eos_token_id, context_length,
+                         n_blocks)
+    scored = pack_documents([[0] * len(p) + [1] * len(t) for p, t in zip(prefix_ids, text_ids)], 1, context_length,
+                            n_blocks)
+    return HeldoutBlocks(ids=ids, scored=scored.astype(bool))
 
 
 def train_method(method: str, corpus: pd.DataFrame, tokenizer, new_model: Callable[[], Any],
@@ -317,9 +358,10 @@ def train_method(method: str, corpus: pd.DataFrame, tokenizer, new_model: Callab
     from helpers import modeling
 
     train, heldout = corpus_splits(corpus)
-    if method != "BASE" and train["toxicity"].isna().any():
-        raise ValueError(f"{method} needs the `toxicity` score of every training document; "
-                         f"{int(train['toxicity'].isna().sum())} are missing (00_data fills them)")
+    missing = int(corpus["toxicity"].isna().sum())
+    if method != "BASE" and missing:
+        raise ValueError(f"{method} needs the `toxicity` score of every document; {missing} are missing "
+                         "(00_data fills them)")
     texts = augment_documents(method, train["text"].tolist(), train["toxicity"].to_numpy(dtype=float), augmentation)
     plain_tokens = tokenize(tokenizer, train["text"].tolist())
     token_lists = plain_tokens if method == "BASE" else tokenize(tokenizer, texts)
@@ -329,11 +371,11 @@ def train_method(method: str, corpus: pd.DataFrame, tokenizer, new_model: Callab
     n_blocks = steps * config.batch_size * config.grad_accum_steps * accelerator.num_processes
     stream = training_stream(token_lists, train["language"].tolist(), toxic, tokenizer.eos_token_id,
                              config.context_length, n_blocks, config.seed)
-    held = heldout_blocks(tokenizer, heldout, config.context_length, config.eval_tokens)
+    held = heldout_blocks(tokenizer, heldout, config.context_length, config.eval_tokens, method, augmentation)
     model_dir = Path(out_dir) / "models" / method
     if progress:
         print(f"{method}: {steps} steps x {config.tokens_per_step(accelerator.num_processes):,} tokens, "
-              f"{stream.documents:,} documents, {len(held)} held-out blocks", flush=True)
+              f"{stream.documents:,} documents, {len(held.ids)} held-out blocks", flush=True)
     result = pretrain(new_model(), stream.blocks, held, config, accelerator, model_dir / "checkpoints", progress)
     prefixes = control_prefixes(method, augmentation)
     card = modeling.ModelCard(
