@@ -225,3 +225,18 @@ def test_plots_draw_one_line_per_model_and_one_bar_per_row():
     assert [p.get_height() for p in bars.axes[0].patches] == pytest.approx([0.6, 0.2])
     shares = pd.DataFrame({"BASE": [0.6, 0.4], "INST": [0.55, 0.45]}, index=["en", "fr"])
     assert len(plots.grouped_bars(shares).axes[0].patches) == 4
+
+
+@pytest.mark.slow
+def test_continued_pretraining_of_a_saved_model_lowers_its_loss(tmp_path):
+    tokenizer = fixture_tokenizer()
+    corpus = fixture_corpus(n=300)
+    start = modeling.save_model(_new_model(), tokenizer, tmp_path / "start" / "models" / "BASE",
+                                modeling.ModelCard("BASE", "BASE", "01_pretraining", 0, "x", "models/BASE"))
+    # the same path a real Hub model takes: checked first, then loaded in float32 for training
+    recipe = modeling.model_recipe(SPEC, None, seed=0, pretrained_model=str(start.folder))
+    run = pretraining.train_method("INST", corpus, recipe.tokenizer, recipe.build,
+                                   _config(train_tokens=15_000, context_length=recipe.context_length), SHORT,
+                                   tmp_path / "continued", base=recipe.base, progress=False)
+    assert run.card.base == str(start.folder) and run.card.model_digest != start.model_digest
+    assert run.log["heldout_loss"].iloc[-1] < run.log["heldout_loss"].iloc[0] - 1.0

@@ -87,7 +87,9 @@ def _looks_like_path(source: str) -> bool:
 
 def _local_folder(source: str) -> Path | None:
     candidate = Path(source).expanduser()
-    for folder in ([candidate] if candidate.is_absolute() else [Path.cwd() / candidate, paths.PROJECT_ROOT / candidate]):
+    # a relative path may be meant from the working directory or, as in the parameter files, from the project
+    places = [candidate] if candidate.is_absolute() else [Path.cwd() / candidate, paths.PROJECT_ROOT / candidate]
+    for folder in places:
         if folder.is_dir():
             return folder.resolve()
     return None
@@ -126,8 +128,8 @@ def _check_hub_id(repo_id: str) -> str:
     if constants.is_offline_mode():
         raise ModelSourceError(
             f"model {repo_id!r} is not available offline: it is not in the local Hugging Face cache "
-            f"({constants.HF_HUB_CACHE}) and no local folder has that name. Either download it where there is network "
-            f"(`hf download {repo_id}`) and copy the cache here, or save it to a folder "
+            f"({constants.HF_HUB_CACHE}) and no local folder has that name. Either download it where there is "
+            f"network (`hf download {repo_id}`) and copy the cache here, or save it to a folder "
             f"(`save_pretrained`) and pass that folder's path instead of the id."
         )
     from huggingface_hub import model_info
@@ -141,6 +143,9 @@ def _check_hub_id(repo_id: str) -> str:
     except RepositoryNotFoundError:
         raise ModelSourceError(f"model {repo_id!r} does not exist on the Hugging Face Hub (nor as a local "
                                "folder)") from None
+    except Exception as error:  # network failures come in many types; each means the same thing here
+        raise ModelSourceError(f"could not reach the Hugging Face Hub to check model {repo_id!r} ({error}); "
+                               "set HF_HUB_OFFLINE=1 and pass a local folder, or retry with network") from None
     return repo_id
 
 

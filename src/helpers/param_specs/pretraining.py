@@ -56,7 +56,8 @@ SPECS = [
     ParamSpec("check_samples", "int", "sampled continuations per prompt", minimum=1),
     ParamSpec("check_max_new_tokens", "int", "new tokens per continuation", minimum=1),
     ParamSpec("check_top_p", "float", "nucleus sampling threshold", minimum=0.01, maximum=1.0),
-    ParamSpec("generation_batch_size", "int", "prompts per generation call", minimum=1),
+    ParamSpec("generation_batch_size", "int", "continuations sampled together (also the perplexity batch)",
+              minimum=1),
     ParamSpec("perplexity_docs", "int", "held-out documents for perplexity", minimum=4),
     ParamSpec("bootstrap_resamples", "int", "resamples of the paired bootstrap", minimum=100),
     ParamSpec("ci_level", "float", "confidence level of intervals", minimum=0.5, maximum=0.999),
@@ -74,7 +75,8 @@ def check(values: Mapping[str, Any]) -> list[str]:
     if "BASE" not in methods:
         problems.append("methods must include BASE, the baseline every method is compared with")
     if set(values["meda_control_scores"]) != set(CONTROLS):
-        problems.append(f"meda_control_scores keys must be {list(CONTROLS)}, got {sorted(values['meda_control_scores'])}")
+        keys = sorted(values["meda_control_scores"])
+        problems.append(f"meda_control_scores keys must be {list(CONTROLS)}, got {keys}")
     if values["inst_nontoxic_text"] == values["inst_toxic_text"]:
         problems.append("inst_nontoxic_text and inst_toxic_text must differ, or INST carries no signal")
     if values["train_tokens"] < values["batch_size"] * values["grad_accum_steps"] * values["context_length"]:

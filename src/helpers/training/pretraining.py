@@ -262,7 +262,7 @@ def pretrain(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: Training
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     unwrapped = accelerator.unwrap_model(model)
     rows: list[dict[str, float]] = []
-    window: list[float] = []
+    window: list = []  # per-micro-batch loss tensors since the last log row
     step, train_seconds = 0, 0.0
 
     def record(train_loss: float) -> None:
