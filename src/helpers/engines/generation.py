@@ -34,7 +34,7 @@ from helpers.engines.common import (
 from helpers.seeding import derived_seed
 
 # bump when the sampling algorithm changes: it is part of the cache key
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 COLUMNS = ("prompt_index", "sample", "continuation", "n_new_tokens", "truncated_prompt")
 # finished rows are dropped from the batch once they are at least this share of it (copying the
 # KV cache costs about one decoding step, so compacting after every single finished row would not pay)
