@@ -140,16 +140,22 @@ def stereotype_choices(texts: Sequence[str], languages: Sequence[str],
     return out
 
 
-def _generations(model, tokenizer, prompts: pd.DataFrame, decoding: DecodingConfig, seed: int, prefix: str,
-                 digest: str, cache_dir: Path | None, batch_size: int, scorer, candidates: Sequence[str]
-                 ) -> pd.DataFrame:
-    """Sample, score toxicity and identify the language of every continuation of `prompts`."""
+def generate_and_score(model, tokenizer, prompts: pd.DataFrame, decoding: DecodingConfig, seed: int, prefix: str,
+                       scorer, model_digest: str | None = None, cache_dir: Path | None = None, batch_size: int = 64,
+                       candidates: Sequence[str] | None = None) -> pd.DataFrame:
+    """Sample continuations of the `text` of each prompt row, score their toxicity; one row per continuation.
+
+    The prompt's columns are repeated on each of its rows. With `candidates`, each continuation's language
+    is identified among them (`continuation_language`), for the off-language metrics.
+    """
     generated = generate_continuations(model, tokenizer, prompts["text"].tolist(), decoding, seed,
-                                       batch_size=batch_size, cache_dir=cache_dir, model_digest=digest, prefix=prefix)
+                                       batch_size=batch_size, cache_dir=cache_dir, model_digest=model_digest,
+                                       prefix=prefix)
     rows = prompts.reset_index(drop=True).iloc[generated["prompt_index"].to_numpy()].reset_index(drop=True)
     frame = pd.concat([rows, generated.drop(columns="prompt_index").reset_index(drop=True)], axis=1)
     frame["toxicity"] = scorer.score(frame["continuation"].tolist(), frame["language"].tolist())
-    frame["continuation_language"] = quality.identify_languages(frame["continuation"].tolist(), candidates)
+    if candidates is not None:
+        frame["continuation_language"] = quality.identify_languages(frame["continuation"].tolist(), candidates)
     return frame
 
 
@@ -177,12 +183,12 @@ def evaluate_model(card, model, tokenizer, scorer, data: EvaluationData, config:
     """
     prefix = card.generation_prefix
     candidates = sorted(set(data.multilingual["language"]) | set(data.rtp["language"]))
-    common = dict(seed=seed, prefix=prefix, digest=card.model_digest, cache_dir=cache_dir,
+    common = dict(seed=seed, prefix=prefix, model_digest=card.model_digest, cache_dir=cache_dir,
                   batch_size=config.batch_size, scorer=scorer, candidates=candidates)
     pieces, details = [], {}
 
     for benchmark, prompts in (("rtp", data.rtp), ("multilingual", data.multilingual)):
-        frame = _generations(model, tokenizer, prompts, config.decoding, **common)
+        frame = generate_and_score(model, tokenizer, prompts, config.decoding, **common)
         items = _prompt_items(frame, config)
         metrics = ["max_toxicity", "toxic", "toxic_fraction", "off_language", "distinct_1", "distinct_2", "distinct_3"]
         pieces.append(_long(items, benchmark, "prompt_id", [m for m in metrics if m in items.columns]))
@@ -205,7 +211,7 @@ def evaluate_model(card, model, tokenizer, scorer, data: EvaluationData, config:
     pieces.append(_long(crows, "crows", "pair_id", ["stereotyped", "diff", "soft"]))
     details["crows"] = crows
 
-    bold = _generations(model, tokenizer, data.bold, config.bold_decoding, **common)
+    bold = generate_and_score(model, tokenizer, data.bold, config.bold_decoding, **common)
     if data.attribute_pairs is not None:
         bold["stereotype_choice"] = stereotype_choices(bold["continuation"].tolist(), bold["language"].tolist(),
                                                        data.attribute_pairs)
