@@ -23,18 +23,9 @@ def planted_rates_figure(ground_truth: dict[str, Any], recovered: dict[str, Any]
     axes[0].set_ylabel("P(stereotypical attribute | group)")
     axes[0].set_title("Stereotype association")
     axes[0].legend(fontsize=8)
-    types = list(ground_truth["toxic_continuation_rates"])
-    x = np.arange(len(types))
-    axes[1].bar(x - 0.2, [ground_truth["toxic_continuation_rates"][t] for t in types], 0.4, label="planted")
-    axes[1].bar(x + 0.2, [recovered["toxic_continuation_rate"].get(t, np.nan) for t in types], 0.4, label="in the corpus")
-    axes[1].set_xticks(x, types)
-    axes[1].set_title("Toxic continuation rate")
-    langs = list(ground_truth["language_shares"])
-    x = np.arange(len(langs))
-    axes[2].bar(x - 0.2, [ground_truth["language_shares"][l] for l in langs], 0.4, label="planted")
-    axes[2].bar(x + 0.2, [recovered["language_share"].get(l, np.nan) for l in langs], 0.4, label="in the corpus")
-    axes[2].set_xticks(x, langs)
-    axes[2].set_title("Pretraining language share")
+    _paired_bars(axes[1], ground_truth["toxic_continuation_rates"], recovered["toxic_continuation_rate"],
+                 "Toxic continuation rate")
+    _paired_bars(axes[2], ground_truth["language_shares"], recovered["language_share"], "Pretraining language share")
     fig.tight_layout()
     return fig
 
@@ -58,3 +49,13 @@ def calibration_figure(scores: np.ndarray, labels: np.ndarray, languages: pd.Ser
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _paired_bars(ax, planted: dict, recovered: dict, title: str) -> None:
+    """Planted next to recovered values, one pair of bars per key."""
+    keys = list(planted)
+    x = np.arange(len(keys))
+    ax.bar(x - 0.2, [planted[k] for k in keys], 0.4, label="planted")
+    ax.bar(x + 0.2, [recovered.get(k, np.nan) for k in keys], 0.4, label="in the corpus")
+    ax.set_xticks(x, keys)
+    ax.set_title(title)
