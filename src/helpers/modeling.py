@@ -318,7 +318,10 @@ def save_model(model, tokenizer, out_dir: Path, card: ModelCard) -> ModelCard:
         for config in model.peft_config.values():
             # the adapter's base is the parent card (a name of this study), not a path on this machine
             config.base_model_name_or_path = card.parent
-    model.save_pretrained(str(out_dir))
+        # the study never resizes the vocabulary, so the adapter holds no embedding copy
+        model.save_pretrained(str(out_dir), save_embedding_layers=False)
+    else:
+        model.save_pretrained(str(out_dir))
     tokenizer.save_pretrained(str(out_dir))
     root = out_dir.parents[depth - 1]
     filled = dataclasses.replace(card, model_digest=weights_digest(out_dir), parameters=count_parameters(model),
@@ -395,10 +398,12 @@ def parent_card(card: ModelCard) -> ModelCard:
     return parent
 
 
-def load_model(card: ModelCard, device: str = "auto"):
+def load_model(card: ModelCard, device: str = "auto", for_training: bool = False):
     """Load a carded model and its tokenizer for evaluation, after checking its weights' digest.
 
     An adapter card loads its parent model (checked the same way) and the adapter on top of it.
+    `for_training` keeps float32 master weights on every device (training adds bf16 autocast on GPUs)
+    and returns the model in train mode.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -410,12 +415,16 @@ def load_model(card: ModelCard, device: str = "auto"):
     actual = weights_digest(folder)
     if actual != card.model_digest:
         raise ValueError(f"{folder}: weights digest {actual} differs from the card's {card.model_digest}")
+    import torch
+
     target = resolve_device(device)
+    dtype = torch.float32 if for_training else resolve_dtype(target)
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     if not card.adapter:
-        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=resolve_dtype(target), use_safetensors=True)
-        return model.to(target).eval(), tokenizer
-    base, _ = load_model(parent_card(card), device)
+        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, use_safetensors=True)
+        model = model.to(target)
+        return (model.train() if for_training else model.eval()), tokenizer
+    base, _ = load_model(parent_card(card), device, for_training)
     if card.peft in CUSTOM_ADAPTER_LOADERS:
         import importlib
 
@@ -424,8 +433,9 @@ def load_model(card: ModelCard, device: str = "auto"):
     elif (folder / ADAPTER_CONFIG).is_file():
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(base, str(folder), is_trainable=False)
+        model = PeftModel.from_pretrained(base, str(folder), is_trainable=for_training)
     else:
         raise ValueError(f"{folder}: adapter card {card.name!r} (peft {card.peft!r}) holds no {ADAPTER_CONFIG} "
                          f"and no loader is registered for it in CUSTOM_ADAPTER_LOADERS")
-    return model.to(target).eval(), tokenizer
+    model = model.to(target)
+    return (model.train() if for_training else model.eval()), tokenizer

@@ -20,7 +20,7 @@ import contextlib
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +182,7 @@ class TrainingResult:
     tokens: int
     train_seconds: float
     final_heldout_loss: float
+    details: dict[str, Any] = field(default_factory=dict)  # trainer-specific facts (data, PEFT wrap)
 
     @property
     def tokens_per_second(self) -> float:
