@@ -180,6 +180,8 @@ def test_sft_trains_on_the_completion_only_and_learns_the_rewrite(tmp_path):
     prompt_ids = tokenizer("ab", add_special_tokens=False)["input_ids"]
     assert examples.input_ids[0][0] == tokenizer.bos_token_id and examples.input_ids[0][-1] == tokenizer.eos_token_id
     assert examples.completion_mask[0] == [0] * (1 + len(prompt_ids)) + [1] * (len(examples.input_ids[0]) - 1 - len(prompt_ids))
+    cut = sft.tokenize_pairs(tokenizer, ["a long prompt of many words", "ab"], [" x", " cd ef gh ij"], max_length=6)
+    assert (cut.dropped, cut.truncated, len(cut.input_ids)) == (1, 1, 1) and len(cut.input_ids[0]) == 6
     with pytest.raises(ValueError, match="fills max_length"):
         sft.tokenize_pairs(tokenizer, ["a long prompt of many words"], [" x"], max_length=3)
     model = trained_model(corpus(), 40)

@@ -14,7 +14,6 @@ merged into full weights), `model_card.json` with the seam's fields, `training_l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +33,11 @@ from helpers.training.causal_lm import (
     train_causal_lm,
 )
 from helpers.training.peft_variants import FULL, finish_model, prepare_model
-from helpers.training.pretraining import training_stream
+from helpers.training.pretraining import PretrainingRun, training_stream
 
 
-@dataclass
-class FinetuneRun:
-    """One finished fine-tuning run: its saved card, the trained model, log, summary and timing."""
-
-    card: ModelCard
-    model: Any
-    log: pd.DataFrame
-    summary: dict[str, Any]
-    timing: dict[str, float] = field(default_factory=dict)
+# one finished run (card, model, log, summary, timing): the same record as 01's runs
+FinetuneRun = PretrainingRun
 
 
 def run_method_name(method: str, peft: str = FULL) -> str:

@@ -32,7 +32,8 @@ class SFTExamples:
 
     input_ids: list[list[int]]
     completion_mask: list[list[int]]
-    truncated: int  # examples cut at max_length
+    truncated: int  # examples cut at max_length (their completion's end is not trained on)
+    dropped: int = 0  # examples whose prompt alone fills max_length (nothing of the completion would be trained on)
 
     @property
     def tokens(self) -> int:
@@ -57,24 +58,31 @@ class SFTExamples:
 
 def tokenize_pairs(tokenizer, prompts: list[str], completions: list[str], max_length: int,
                    add_bos: bool = True) -> SFTExamples:
-    """BOS + prompt + completion + EOS per pair, cut at `max_length` (keeping the start); completion masked in."""
+    """BOS + prompt + completion + EOS per pair, cut at `max_length` (keeping the start); completion masked in.
+
+    As TRL does, a longer example is truncated (counted in `truncated`); one whose prompt alone fills
+    `max_length` is left out (counted in `dropped`), and none left is an error.
+    """
     if len(prompts) != len(completions):
         raise ValueError(f"{len(prompts)} prompts but {len(completions)} completions")
     head = [bos_token_id(tokenizer)] if add_bos else []
     eos = tokenizer.eos_token_id
-    input_ids, masks, truncated = [], [], 0
-    for index, (prompt, completion) in enumerate(zip(tokenize(tokenizer, prompts), tokenize(tokenizer, completions))):
+    input_ids, masks, truncated, dropped = [], [], 0, 0
+    for prompt, completion in zip(tokenize(tokenizer, prompts), tokenize(tokenizer, completions)):
         ids = head + list(prompt) + list(completion) + [eos]
         mask = [0] * (len(head) + len(prompt)) + [1] * (len(completion) + 1)
-        if len(ids) > max_length:
-            truncated += 1
-            ids, mask = ids[:max_length], mask[:max_length]
+        cut = len(ids) > max_length
+        ids, mask = ids[:max_length], mask[:max_length]
         if not any(mask):
-            raise ValueError(f"pair {index}: its prompt alone fills max_length={max_length} tokens, so none of its "
-                             "completion would be trained on; shorten the prompt template or raise the context")
+            dropped += 1
+            continue
+        truncated += int(cut)
         input_ids.append(ids)
         masks.append(mask)
-    return SFTExamples(input_ids=input_ids, completion_mask=masks, truncated=truncated)
+    if not input_ids:
+        raise ValueError(f"every one of the {len(prompts)} prompts alone fills max_length={max_length} tokens, so no "
+                         "completion would be trained on; shorten the prompt template or use a longer context")
+    return SFTExamples(input_ids=input_ids, completion_mask=masks, truncated=truncated, dropped=dropped)
 
 
 def train_sft(model, tokenizer, train: pd.DataFrame, config: TrainingConfig, output_dir: Path,
@@ -107,7 +115,7 @@ def train_sft(model, tokenizer, train: pd.DataFrame, config: TrainingConfig, out
     result.details.update({
         "examples": len(examples.input_ids), "example_tokens": examples.tokens,
         "completion_token_share": round(examples.completion_tokens / max(1, examples.tokens), 6),
-        "truncated_examples": examples.truncated, "epochs": round(float(epochs), 3),
+        "truncated_examples": examples.truncated, "dropped_examples": examples.dropped, "epochs": round(float(epochs), 3),
         "mean_example_tokens": round(float(np.mean([len(i) for i in examples.input_ids])), 2),
         "peft": report.as_dict(),
     })
