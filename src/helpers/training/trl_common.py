@@ -151,6 +151,9 @@ def run_trainer(trainer, total_steps: int, progress: bool = True) -> TrainingRes
     trainer.remove_callback(PrinterCallback)
     trainer.add_callback(callback)
     trainer.train()
+    output_dir = Path(trainer.args.output_dir)
+    if output_dir.is_dir() and not any(output_dir.iterdir()):
+        output_dir.rmdir()  # the trainer makes its folder even when it saves no checkpoint
     log = log_table(trainer.state.log_history, callback.seconds_at_step)
     model = trainer.accelerator.unwrap_model(trainer.model).eval()
     tokens = int(log["tokens"].max()) if len(log) else 0
