@@ -58,7 +58,9 @@ def test_save_and_reload_offline_gives_the_same_logits(tmp_path):
     assert saved["path"] == "models/INST" and saved["parameters"] == modeling.count_parameters(model)
     assert saved["model_digest"] == card.model_digest and len(card.model_digest) == 16
     assert set(saved) == {"name", "method", "stage", "seed", "base", "path", "generation_prefix", "prefixes",
-                          "model_digest", "parameters", "notes"}
+                          "model_digest", "parameters", "notes", "family", "parent", "parent_digest", "peft",
+                          "adapter", "train_languages", "train_tokens", "trainable_parameters"}
+    assert saved["family"] == "INST" and saved["peft"] == "full" and saved["adapter"] is False
     assert (stage_folder / "models" / "INST" / "model.safetensors").is_file()
     reread = modeling.read_card(stage_folder / "models" / "INST" / modeling.CARD_FILE)
     assert reread == card and reread.folder == (stage_folder / "models" / "INST").resolve()

@@ -135,15 +135,6 @@ def test_heldout_blocks_score_document_tokens_not_prefixes():
     assert set(inst.ids.ravel()[~inst.scored.ravel()].tolist()) <= prefix_ids
 
 
-def test_schedule_warms_up_then_decays_to_the_floor():
-    multiplier = pretraining.cosine_schedule(total_steps=100, warmup_steps=10, min_fraction=0.1)
-    assert multiplier(0) == pytest.approx(0.1) and multiplier(9) == pytest.approx(1.0)
-    assert multiplier(10) == pytest.approx(1.0) and multiplier(55) == pytest.approx(0.55)
-    assert multiplier(100) == pytest.approx(0.1)
-    values = [multiplier(s) for s in range(10, 101)]
-    assert all(x >= y for x, y in zip(values, values[1:]))
-
-
 def test_budget_is_whole_steps():
     config = _config(train_tokens=10_000, batch_size=4, context_length=32, grad_accum_steps=2)
     assert config.tokens_per_step() == 256 and config.total_steps() == 40

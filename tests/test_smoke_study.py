@@ -95,3 +95,27 @@ def test_evaluation_covers_every_model_in_long_format(smoke_run):
     # the same items for every model: paired comparisons in 06 rely on it
     per_model = items.groupby("model")["item"].apply(lambda s: frozenset(s))
     assert per_model.nunique() == 1
+
+
+def test_fine_tuning_trained_every_run_on_equal_budgets(smoke_run):
+    import yaml
+
+    from helpers.modeling import discover_models
+
+    metrics = _metrics(smoke_run, "02_domain_adaptation")
+    params = yaml.safe_load(paths.params_file("smoke").read_text())["02_domain_adaptation"]
+    training = metrics["training"]
+    budgets = {name: run["budget_tokens"] for name, run in training.items()}
+    assert budgets["DAPT-s0"] == budgets["SGEAT-s0"] == budgets["SR_LLM-s0"] == params["train_tokens"]
+    assert budgets["DAPT_3x-s0"] == 3 * params["train_tokens"]
+    assert {"DAPT-s0", "DAPT-s1"} <= set(training)  # the multi-seed path
+    for name, run in training.items():
+        assert abs(run["tokens"] - run["budget_tokens"]) < 0.1 * run["budget_tokens"], name
+    cards = {c.name: c for c in discover_models("smoke") if c.stage == "02_domain_adaptation"}
+    assert set(cards) == set(training)
+    assert all(c.parent == metrics["base_model"]["name"] and c.train_languages == ["en"] for c in cards.values())
+    # SGEAT kept exactly the least toxic half of its usable samples
+    for seed, corpus in metrics["sgeat"].items():
+        counts = corpus["counts"]
+        assert counts["kept"] == (counts["kept"] + counts.get("dropped (more toxic half)", 0)) // 2, seed
+    assert set(metrics["check"]["effects_vs_base"]) == set(params["methods"])

@@ -1,9 +1,16 @@
-"""Model factory: small models from scratch, real pretrained models, model cards, saving and discovery."""
+"""Model factory: small models from scratch, real pretrained models, model cards, saving and discovery.
+
+A saved model is a folder with its weights (safetensors), tokenizer and `model_card.json`. A model
+fine-tuned with a PEFT method can be saved as an adapter only: its card then names the model it was
+trained from (`parent`, a card name of the same profile, with that model's digest) and `load_model`
+loads the parent first and the adapter on top. `load_model` stays the one loader every notebook uses.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +20,11 @@ from helpers import io, paths
 CARD_FILE = "model_card.json"
 # files whose bytes define a saved model's behaviour; the card's digest covers exactly these
 WEIGHT_SUFFIXES = (".safetensors",)
-WEIGHT_CONFIGS = ("config.json",)
+WEIGHT_CONFIGS = ("config.json", "adapter_config.json")
+ADAPTER_CONFIG = "adapter_config.json"
+# adapter variants that are not PEFT methods: card.peft -> "module:function" building the model from
+# (parent model, adapter folder); imported only when such a card is loaded (04's bottleneck adapter)
+CUSTOM_ADAPTER_LOADERS: dict[str, str] = {}
 
 
 class ModelSourceError(ValueError):
@@ -213,7 +224,15 @@ def model_recipe(spec: ModelSpec, project_tokenizer, seed: int, pretrained_model
 
 @dataclass
 class ModelCard:
-    """What a later notebook needs to find, load and evaluate a model without knowing who made it."""
+    """What a later notebook needs to find, load and evaluate a model without knowing who made it.
+
+    `family` is the paper method (`DAPT` for `DAPT_lora16`; `method` itself for full fine-tuning),
+    `parent` the card name the model was trained from (`""` when trained from scratch) and
+    `parent_digest` that model's weights digest, `peft` `"full"` or the PEFT variant, `adapter` whether
+    the folder holds only an adapter whose base is `parent`, `train_languages` the languages of the
+    training data and `train_tokens` the tokens trained on. Cards written before these fields existed
+    load with the defaults.
+    """
 
     name: str
     method: str
@@ -226,7 +245,21 @@ class ModelCard:
     model_digest: str = ""
     parameters: int = 0
     notes: str = ""
+    family: str = ""
+    parent: str = ""
+    parent_digest: str = ""
+    peft: str = "full"
+    adapter: bool = False
+    train_languages: list[str] = field(default_factory=list)
+    train_tokens: int = 0
+    trainable_parameters: int = 0
     root: Path | None = field(default=None, compare=False, repr=False)  # the stage folder; not serialised
+
+    def __post_init__(self) -> None:
+        if not self.family:
+            self.family = self.method
+        if self.adapter and not self.parent:
+            raise ValueError(f"model card {self.name!r} is an adapter but names no parent model")
 
     @property
     def folder(self) -> Path:
@@ -249,17 +282,50 @@ def weights_digest(folder: Path) -> str:
     return io.text_sha256("|".join(f"{p.name}:{io.file_sha256(p, 64)}" for p in files))
 
 
+def is_peft_model(model) -> bool:
+    """Whether the model is wrapped by PEFT (an adapter on top of a base model)."""
+    try:
+        from peft import PeftModel
+    except ImportError:
+        return False
+    return isinstance(model, PeftModel)
+
+
+def count_trainable_parameters(model) -> int:
+    """Number of distinct parameters that require gradients."""
+    seen = {p.data_ptr(): p.numel() for p in model.parameters() if p.requires_grad}
+    return int(sum(seen.values()))
+
+
 def save_model(model, tokenizer, out_dir: Path, card: ModelCard) -> ModelCard:
-    """Save weights (safetensors), tokenizer and `model_card.json`; return the card with digest and size filled."""
+    """Save weights (safetensors), tokenizer and `model_card.json`; return the card with digest and size filled.
+
+    An adapter card (`card.adapter`) saves only the PEFT adapter of `model`, with the parent's card name as
+    its base; a PEFT model with a non-adapter card must be merged first (`merge_and_unload`).
+    """
     out_dir = Path(out_dir).resolve()
     depth = len(Path(card.path).parts)
     if Path(*out_dir.parts[-depth:]) != Path(card.path):
         raise ValueError(f"card path {card.path!r} must be the tail of the output folder {out_dir}")
+    peft_model = is_peft_model(model)
+    if card.adapter and not peft_model:
+        raise ValueError(f"card {card.name!r} is an adapter card but the model carries no PEFT adapter")
+    if peft_model and not card.adapter:
+        raise ValueError(f"card {card.name!r} is a full-model card but the model is PEFT-wrapped: "
+                         "merge it first (model.merge_and_unload()) or save it as an adapter")
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out_dir))
+    if peft_model:
+        for config in model.peft_config.values():
+            # the adapter's base is the parent card (a name of this study), not a path on this machine
+            config.base_model_name_or_path = card.parent
+        # the study never resizes the vocabulary, so the adapter holds no embedding copy
+        model.save_pretrained(str(out_dir), save_embedding_layers=False)
+    else:
+        model.save_pretrained(str(out_dir))
     tokenizer.save_pretrained(str(out_dir))
     root = out_dir.parents[depth - 1]
     filled = dataclasses.replace(card, model_digest=weights_digest(out_dir), parameters=count_parameters(model),
+                                 trainable_parameters=card.trainable_parameters or count_trainable_parameters(model),
                                  root=root)
     io.write_json(out_dir / CARD_FILE, filled.to_json())
     return filled
@@ -294,8 +360,51 @@ def discover_models(profile: str) -> list[ModelCard]:
     return cards
 
 
-def load_model(card: ModelCard, device: str = "auto"):
-    """Load a carded model and its tokenizer for evaluation, after checking its weights' digest."""
+def model_name(method: str, seed: int) -> str:
+    """The study's name of a (method, seed) model, e.g. `DAPT-s2` (INTERFACES.md)."""
+    return f"{method}-s{seed}"
+
+
+def select_card(cards: Sequence[ModelCard], name: str, where: str = "") -> ModelCard:
+    """The card called `name`; `BASE-s0` also finds a card `BASE` of seed 0 (saved before seeds were in names)."""
+    for card in cards:
+        if card.name == name:
+            return card
+    match = re.fullmatch(r"(.+)-s(\d+)", name)
+    if match:
+        for card in cards:
+            if card.name == match.group(1) and card.seed == int(match.group(2)):
+                return card
+    available = ", ".join(sorted(c.name for c in cards)) or "none"
+    raise ValueError(f"no model card named {name!r}{' in ' + where if where else ''}; available cards: {available}")
+
+
+def resolve_card(profile: str, name: str) -> ModelCard:
+    """The card of a finished stage called `name` (e.g. a fine-tuning notebook's `base_model`), or a clear error."""
+    return select_card(discover_models(profile), name, f"the finished stages of profile {profile!r}")
+
+
+def parent_card(card: ModelCard) -> ModelCard:
+    """The card an adapter was trained from, found by name among the stages of the card's profile folder."""
+    profile_folder = card.root.parent if card.root is not None else None
+    candidates = []
+    if profile_folder is not None:
+        for stage in paths.STAGES:
+            candidates += [read_card(f) for f in sorted((profile_folder / stage).glob(f"models/*/{CARD_FILE}"))]
+    parent = select_card(candidates, card.parent, f"{profile_folder} (parent of adapter {card.name!r})")
+    if card.parent_digest and parent.model_digest != card.parent_digest:
+        raise ValueError(f"adapter {card.name!r} was trained on {parent.name!r} with digest {card.parent_digest}, "
+                         f"but {parent.folder} now holds digest {parent.model_digest}: retrain the adapter")
+    return parent
+
+
+def load_model(card: ModelCard, device: str = "auto", for_training: bool = False):
+    """Load a carded model and its tokenizer for evaluation, after checking its weights' digest.
+
+    An adapter card loads its parent model (checked the same way) and the adapter on top of it.
+    `for_training` keeps float32 master weights on every device (training adds bf16 autocast on GPUs)
+    and returns the model in train mode.
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from helpers.device import resolve_device, resolve_dtype
@@ -306,7 +415,27 @@ def load_model(card: ModelCard, device: str = "auto"):
     actual = weights_digest(folder)
     if actual != card.model_digest:
         raise ValueError(f"{folder}: weights digest {actual} differs from the card's {card.model_digest}")
+    import torch
+
     target = resolve_device(device)
-    model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=resolve_dtype(target), use_safetensors=True)
+    dtype = torch.float32 if for_training else resolve_dtype(target)
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    return model.to(target).eval(), tokenizer
+    if not card.adapter:
+        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, use_safetensors=True)
+        model = model.to(target)
+        return (model.train() if for_training else model.eval()), tokenizer
+    base, _ = load_model(parent_card(card), device, for_training)
+    if card.peft in CUSTOM_ADAPTER_LOADERS:
+        import importlib
+
+        module, function = CUSTOM_ADAPTER_LOADERS[card.peft].split(":")
+        model = getattr(importlib.import_module(module), function)(base, folder)
+    elif (folder / ADAPTER_CONFIG).is_file():
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(base, str(folder), is_trainable=for_training)
+    else:
+        raise ValueError(f"{folder}: adapter card {card.name!r} (peft {card.peft!r}) holds no {ADAPTER_CONFIG} "
+                         f"and no loader is registered for it in CUSTOM_ADAPTER_LOADERS")
+    model = model.to(target)
+    return (model.train() if for_training else model.eval()), tokenizer

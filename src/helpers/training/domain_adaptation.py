@@ -1,0 +1,74 @@
+"""Notebook 02's methods on the seam: which (method, seed) runs, on what data, for how many tokens.
+
+- DAPT (Neplenbroek et al.'s Jigsaw run, Wang et al.'s baseline): continued training on curated
+  non-toxic text (`curated_corpus`): in the world, documents of the pretraining distribution that the
+  planted labels mark non-toxic; on real data, non-toxic comments and clean ELTeC text. `DAPT_3x` is
+  the same on three times the tokens (Wang et al.'s comparison of SGEAT with a 3x larger DAPT corpus).
+- SGEAT: continued training on the least toxic half of the base model's own unconditional samples
+  (`helpers.training.sgeat`), on DAPT's token budget.
+- SR_LLM: instruction fine-tuning on biased -> debiased rewrites (`helpers.training.instruction`),
+  through TRL's SFTTrainer, on the same budget.
+- BIAS_SFT (issue 15) joins as another corpus method on DAPT's budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.training.data_checks import TrainingDataError
+
+METHODS = ("DAPT", "DAPT_3x", "SGEAT", "SR_LLM")
+CORPUS_METHODS = ("DAPT", "DAPT_3x", "SGEAT")  # continued causal-LM training
+BUDGET_MULTIPLIERS = {"DAPT": 1, "DAPT_3x": 3, "SGEAT": 1, "SR_LLM": 1}
+
+
+def run_plan(methods: Sequence[str], seeds: Sequence[int], first_seed_only: Sequence[str] = ()) -> list[tuple[str, int]]:
+    """The (method, seed) runs in training order: every seed of each method, or only the first one."""
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; methods are {', '.join(METHODS)}")
+    return [(method, seed) for method in methods
+            for seed in (list(seeds)[:1] if method in first_seed_only else list(seeds))]
+
+
+def token_budget(method: str, train_tokens: int) -> int:
+    """The method's token budget: DAPT's, or a multiple of it (DAPT_3x)."""
+    return BUDGET_MULTIPLIERS[method] * train_tokens
+
+
+def restrict_languages(frame: pd.DataFrame, languages: Sequence[str] | None, source: Path | str) -> pd.DataFrame:
+    """Rows in `languages` (None: all); a language the data does not hold is an error naming the file."""
+    if languages is None:
+        return frame.reset_index(drop=True)
+    present = set(frame["language"])
+    missing = sorted(set(languages) - present)
+    if missing:
+        raise TrainingDataError(f"{source}: train_languages {missing} are not in it (it has {sorted(present)})")
+    return frame[frame["language"].isin(languages)].reset_index(drop=True)
+
+
+def dapt_documents(curated: pd.DataFrame, toxicity: Sequence[float] | None = None,
+                   max_toxicity: float | None = None) -> pd.DataFrame:
+    """DAPT's documents: the curated corpus, optionally only those scored below `max_toxicity`.
+
+    Neplenbroek et al. keep Jigsaw comments with toxicity < 0.1; where the data carry no such score the
+    study's scorer can stand in (`max_toxicity`), stated as such by the notebook.
+    """
+    documents = curated.copy()
+    if toxicity is not None:
+        documents["toxicity"] = list(toxicity)
+    if max_toxicity is not None:
+        if toxicity is None:
+            raise ValueError("max_toxicity needs the documents' toxicity scores")
+        documents = documents[documents["toxicity"] < max_toxicity]
+    return documents.reset_index(drop=True)
+
+
+def corpus_tokens(tokenizer, texts: Sequence[str]) -> int:
+    """Tokens of a corpus as packed for training (each document plus its EOS separator)."""
+    from helpers.training.causal_lm import tokenize
+
+    return int(sum(len(ids) + 1 for ids in tokenize(tokenizer, list(texts))))
