@@ -128,3 +128,37 @@ def agreement(a: np.ndarray, b: np.ndarray, threshold: float = 0.5, operator: st
     da, db = is_toxic(a, threshold, operator), is_toxic(b, threshold, operator)
     return {"n": int(len(a)), "spearman": float(spearmanr(a, b).statistic), "pearson": float(pearsonr(a, b).statistic),
             "same_decision": float((da == db).mean()), "kappa": float(cohen_kappa_score(da, db))}
+
+
+def summary_metrics(report: pd.DataFrame) -> dict:
+    """{"set/language": {n, auc, accuracy, fpr, fpr_identity}} for metrics.json (NaN left out)."""
+    out = {}
+    for record in report.to_dict("records"):
+        values = {k: (int(record[k]) if k == "n" else round(float(record[k]), 4))
+                  for k in ("n", "auc", "accuracy", "fpr", "fpr_identity") if not pd.isna(record[k])}
+        out[f"{record['set']}/{record['language']}"] = values
+    return out
+
+
+def ood_figure(report: pd.DataFrame):
+    """AUC per labeled set and false-positive rate on non-toxic identity mentions, per set and language."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    labeled = report.dropna(subset=["auc"])
+    names = [f"{s}\n{lang}" for s, lang in zip(labeled["set"], labeled["language"])]
+    left.barh(names, labeled["auc"], color="tab:blue")
+    left.axvline(0.5, color="grey", ls="--", lw=0.8)
+    left.set_xlim(0.4, 1.0)
+    left.set_xlabel("ROC AUC")
+    left.set_title("Separates toxic from clean")
+    clean = report.dropna(subset=["fpr_identity"])
+    right.barh([f"{s}\n{lang}" for s, lang in zip(clean["set"], clean["language"])], clean["fpr_identity"],
+               color="tab:red")
+    right.set_xlabel("share flagged toxic")
+    right.set_title("False positives on non-toxic identity mentions")
+    for ax in (left, right):
+        ax.tick_params(axis="y", labelsize=7)
+        ax.invert_yaxis()
+    fig.tight_layout()
+    return fig

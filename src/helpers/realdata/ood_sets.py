@@ -161,3 +161,13 @@ def load_ood_sets(mirror: Mirror | Path, max_rows: int | None = 8000, seed: int 
 def ood_keys(frame: pd.DataFrame) -> set[str]:
     """Normalized texts of out-of-distribution rows: a scorer training text equal to one is dropped."""
     return set(frame["text"].map(text_key))
+
+
+def ood_sets_for_params(params) -> pd.DataFrame:
+    """The out-of-distribution rows of a 00_data run (the same rows its build kept out of scorer training)."""
+    from helpers.realdata.build import RealConfig, scorer_ood_sets
+    from helpers.realdata.registry import resolve_mirror
+
+    config = RealConfig.from_params(params)
+    mirror = resolve_mirror(params.get("mirror_dir"))
+    return scorer_ood_sets(config, Mirror(mirror, download=config.download_missing, verify=config.verify_checksums))

@@ -363,7 +363,7 @@ def load_paradetox_labeled(mirror: Mirror | Path, seed: int = 0, shares: Sequenc
         if not isinstance(reason, dict):
             raise DataFormatError(f"{where(rejected, record['_line'])}: OUTPUT:reasons must be a JSON object")
         if set(reason) == {"toxic_content"} or set(reason) == {"not_toxic"}:
-            text = record["INPUT:toxic_comment"].strip()
+            text = record["INPUT:toxic_comment"].strip().strip("\"").strip()  # the file quotes each text twice
             texts.append(text), labels.append(int("toxic_content" in reason))
             lines.append(-record["_line"]), keys.append(text)  # negative: the second file's lines
     splits = assign_split([k.casefold() for k in keys], shares, seed, "scorer-paradetox")
