@@ -151,6 +151,35 @@ def test_real_tiny_pretraining_budget_and_languages(real_tiny):
     assert len(datasets["knowledge_probe"]) >= 20 and datasets["knowledge_probe"]["language"].nunique() >= 4
 
 
+def test_out_of_distribution_sets_match_the_data_readme():
+    from helpers.realdata import ood_sets
+
+    templates = ood_sets.load_identity_templates(MIRROR)
+    assert templates.groupby("language").size().to_dict() == {"de": 34_958, "en": 76_564}
+    assert templates.groupby("language")["identity"].mean().min() > 0.9  # the group of most rows is found
+    wiki = ood_sets.load_wiki_sets(MIRROR)
+    assert wiki.groupby("set").size().to_dict() == {"wiki_toxicity": 1_492, "wiki_toxicity_fuzzed": 1_492}
+    assert wiki.groupby("set")["label"].sum().to_dict() == {"wiki_toxicity": 248, "wiki_toxicity_fuzzed": 248}
+
+
+def test_real_tiny_scorer_never_trains_on_an_out_of_distribution_row(real_tiny):
+    import hashlib
+
+    from helpers.realdata import ood_sets
+
+    datasets, _ = real_tiny
+    params = stage_params_from_profile(load_profile("real-tiny"), "00_data")
+    ood = ood_sets.load_ood_sets(MIRROR, params["real_ood_rows"], params["seed"])
+
+    def digest(text: str) -> str:
+        return hashlib.sha256(text_key(text).encode()).hexdigest()
+
+    scorer = datasets["scorer_texts"]
+    trained = set(scorer.loc[scorer["split"] != "test", "text"].map(digest))
+    assert len(ood) > 30_000 and not trained & set(ood["text"].map(digest))
+    assert {"paradetox", "identity_augmentation"} <= set(scorer["source"])
+
+
 @pytest.mark.slow
 def test_project_scorer_on_real_scorer_texts_reaches_english_auc(real_tiny):
     from helpers import scoring

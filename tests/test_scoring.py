@@ -162,7 +162,7 @@ def test_scorer_output_and_hash_are_identical_across_runs(scorer_texts, tmp_path
     first, _ = fit_scorer_on_texts(texts, 3, 3000, 1.0, 0, tmp_path / "a", lexicon=LEXICON)
     second, _ = fit_scorer_on_texts(texts, 3, 3000, 1.0, 0, tmp_path / "b", lexicon=LEXICON)
     sample = scorer_texts["text"].tail(50).tolist()
-    languages = scorer_texts["language"].tail(50).tolist()
+    languages = scorer_texts["language"].tail(50)  # a Series with its own index: read by position
     assert np.array_equal(first.score(sample, languages), second.score(sample, languages))
     assert first.digest == second.digest
     card = __import__("json").loads((tmp_path / "a" / "scorer.json").read_text())

@@ -48,6 +48,7 @@ class TfidfScorer:
     def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         """Toxicity probability per text; empty or non-string texts are NaN (a scoring failure)."""
         texts = list(texts)
+        languages = None if languages is None else list(languages)  # positions, not a Series' index labels
         scores = np.full(len(texts), np.nan)
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         if valid:
@@ -395,6 +396,7 @@ class EmbeddingScorer:
     def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         """Toxicity probability per text; NaN for empty texts and unsupported languages."""
         texts = list(texts)
+        languages = None if languages is None else list(languages)
         scores = np.full(len(texts), np.nan)
         valid = self.supported(texts, languages)
         if valid:
