@@ -236,8 +236,8 @@ def save_scorer(scorer: TfidfScorer | EmbeddingScorer, out_dir: Path, training_i
 
 
 def load_scorer(source: Path, backend: str = TFIDF_BACKEND) -> ToxicityScorer:
-    """Load a scorer by backend name; the project's own needs the folder 00_data wrote."""
-    if backend == TFIDF_BACKEND:
+    """Load a scorer by backend name; the project's own (and the embedding one) need the folder that trained it."""
+    if backend in (TFIDF_BACKEND, EMBEDDING_BACKEND):
         import joblib
 
         card_file = Path(source) / "scorer.json"
@@ -259,7 +259,8 @@ def load_scorer(source: Path, backend: str = TFIDF_BACKEND) -> ToxicityScorer:
         return DetoxifyScorer(backend.partition("-")[2] or "multilingual")
     if backend == "perspective":
         return PerspectiveScorer()
-    raise ScorerUnavailable(f"unknown scorer backend {backend!r}; available: {TFIDF_BACKEND}, profanity-check, "
+    raise ScorerUnavailable(f"unknown scorer backend {backend!r}; available: {TFIDF_BACKEND}, {EMBEDDING_BACKEND}, "
+                            f"profanity-check, "
                             f"detoxify, detoxify-original, detoxify-unbiased, perspective")
 
 
