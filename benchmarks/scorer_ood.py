@@ -114,7 +114,7 @@ def candidates(params: dict, lexicon: pd.DataFrame) -> dict:
 
     ngram, features, c, seed = (params["scorer_ngram_max"], params["scorer_max_features"], params["scorer_c"],
                                 params["seed"])
-    table = scoring.lexicon_from_hurtlex(lexicon)
+    table = scoring.lexicon_from_hurtlex(lexicon) if lexicon is not None else None
 
     def split(texts: pd.DataFrame, name: str, sources: tuple[str, ...] | None) -> pd.DataFrame:
         part = texts[texts["split"] == name]
@@ -178,6 +178,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--candidates", default="default", help="'all', 'default' or comma-separated names")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the real-tiny scorer_texts cache")
+    parser.add_argument("--docs", action="store_true",
+                        help="rewrite the comparison table in docs/real-data.md from every stored result")
     args = parser.parse_args()
     scorer_texts, lexicon, ood, params = real_tiny_inputs(args.rebuild)
     speed = speed_texts(scorer_texts)
@@ -214,6 +216,24 @@ def main() -> None:
     previous["_machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(), "load": os.getloadavg()[0]}
     out.write_text(json.dumps(previous, indent=1, default=float) + "\n")
     print(f"results: {out}")
+    if args.docs:
+        write_docs_table(previous)
+
+
+DOCS = HERE.parent / "docs" / "real-data.md"
+TABLE_START, TABLE_END = "<!-- scorer-candidates:start -->", "<!-- scorer-candidates:end -->"
+
+
+def write_docs_table(stored: dict) -> None:
+    """The candidates table between the markers of docs/real-data.md, in the order of `candidates`."""
+    from helpers.params import load_profile, stage_params_from_profile
+
+    order = list(candidates(stage_params_from_profile(load_profile("real-tiny"), "00_data"), None))
+    results = [stored[name] for name in order if name in stored]
+    text = DOCS.read_text()
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    DOCS.write_text(text[:start] + "\n" + table(results, ("en", "de", "fr", "es", "all")) + "\n" + text[end:])
+    print(f"table rewritten in {DOCS}")
 
 
 if __name__ == "__main__":

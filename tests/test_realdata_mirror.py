@@ -16,6 +16,7 @@ from helpers.realdata.common import text_key
 from helpers.realdata.readers import iter_jsonl, read_table
 
 MIRROR = registry.resolve_mirror(None)
+MIN_GERMAN_TEMPLATE_AUC = 0.85  # issue 14's target
 pytestmark = [
     pytest.mark.mirror,
     pytest.mark.skipif(MIRROR is None or not (MIRROR / "crows_pairs").is_dir(),
@@ -181,14 +182,20 @@ def test_real_tiny_scorer_never_trains_on_an_out_of_distribution_row(real_tiny):
 
 
 @pytest.mark.slow
-def test_project_scorer_on_real_scorer_texts_reaches_english_auc(real_tiny):
-    from helpers import scoring
+def test_project_scorer_on_real_scorer_texts_holds_in_and_out_of_distribution(real_tiny, tmp_path):
+    from helpers import ood, scoring
+    from helpers.realdata import ood_sets
 
     datasets, _ = real_tiny
     params = stage_params_from_profile(load_profile("real-tiny"), "00_data")
-    texts = datasets["scorer_texts"]
-    scorer = scoring.train_tfidf_scorer(texts[texts["split"] == "train"], params["scorer_ngram_max"],
-                                        params["scorer_max_features"], params["scorer_c"], params["seed"])
-    report = scoring.scorer_report(scorer, texts[texts["split"] == "test"]).set_index("language")
-    assert report.loc["en", "auc"] >= 0.85 and report.loc["en", "ece"] < 0.1
-    assert report.loc["all", "auc"] >= 0.8
+    scorer, report = scoring.fit_scorer_on_texts(datasets["scorer_texts"], params["scorer_ngram_max"],
+                                                 params["scorer_max_features"], params["scorer_c"], params["seed"],
+                                                 tmp_path, lexicon=datasets["hurtlex"])
+    report = report.set_index("language")
+    assert report.loc["en", "auc"] >= 0.95 and report.loc["en", "ece"] < 0.1
+    assert report.loc["all", "auc"] >= 0.87
+    rows = ood_sets.load_ood_sets(MIRROR, params["real_ood_rows"], params["seed"])
+    outside = ood.ood_report(ood.score_rows(scorer, rows)).set_index("set")
+    assert outside.loc["wiki_toxicity", "auc"] >= 0.95  # the issue's targets (issue 14)
+    assert outside.loc["identity_templates_en", "auc"] >= 0.90
+    assert outside.loc["identity_templates_de", "auc"] >= MIN_GERMAN_TEMPLATE_AUC
