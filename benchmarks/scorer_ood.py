@@ -58,6 +58,13 @@ def speed_texts(scorer_texts: pd.DataFrame) -> pd.DataFrame:
     return test.sample(min(SPEED_TEXTS, len(test)), random_state=0)
 
 
+def hash_unit(key: str) -> float:
+    """A stable number in [0, 1) per row id (the seeded subsample of --train-share)."""
+    from helpers.realdata.common import stable_unit
+
+    return stable_unit(key, 0, "bench-train-share")
+
+
 def texts_per_second(scorer, texts: pd.DataFrame, repeats: int = 3) -> float:
     """Best of a few runs over the same texts (the machine is shared: the best is the least disturbed)."""
     best = float("inf")
@@ -81,9 +88,8 @@ def evaluate(name: str, make, scorer_texts: pd.DataFrame, ood: pd.DataFrame, spe
     fit_seconds = time.perf_counter() - started
     test = scorer_texts[scorer_texts["split"] == "test"]
     if sample:
-        test = test.groupby("language", group_keys=False).apply(lambda g: g.sample(min(sample, len(g)), random_state=0))
-        ood = ood.groupby(["set", "language"], group_keys=False).apply(
-            lambda g: g.sample(min(sample, len(g)), random_state=0))
+        test = test.sample(frac=1.0, random_state=0).groupby("language").head(sample)
+        ood = ood.sample(frac=1.0, random_state=0).groupby(["set", "language"]).head(sample)
         speed = speed.head(sample)
     indist = scorer_report(scorer, test).set_index("language")
     scored = ood_eval.score_rows(scorer, ood)
@@ -94,6 +100,7 @@ def evaluate(name: str, make, scorer_texts: pd.DataFrame, ood: pd.DataFrame, spe
         "candidate": name, "fit_seconds": round(fit_seconds, 1), "texts_per_second": round(texts_per_second(scorer,
                                                                                                              speed)),
         "texts_per_second_en": round(texts_per_second(scorer, speed[speed["language"] == "en"])),
+        "texts_per_second_short": round(texts_per_second(scorer, speed[speed["text"].str.len() <= 200])),
         "in_distribution_auc": indist["auc"].round(4).to_dict(), "in_distribution_ece": indist["ece"].round(4).to_dict(),
         "ood": report.round(4).to_dict("records"),
         "worst_families": families.head(8).round(4).to_dict("records"),
@@ -178,11 +185,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--candidates", default="default", help="'all', 'default' or comma-separated names")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the real-tiny scorer_texts cache")
+    parser.add_argument("--train-share", type=float, default=1.0,
+                        help="train each candidate on this seeded share of the training rows (quick ablations)")
+    parser.add_argument("--sample", type=int, default=None,
+                        help="evaluate on at most this many rows per set and language")
+    parser.add_argument("--speed-of", type=Path, default=None,
+                        help="also measure the texts/s of a saved scorer folder (e.g. outputs/real-tiny/00_data/scorer)")
     parser.add_argument("--docs", action="store_true",
                         help="rewrite the comparison table in docs/real-data.md from every stored result")
     args = parser.parse_args()
     scorer_texts, lexicon, ood, params = real_tiny_inputs(args.rebuild)
     speed = speed_texts(scorer_texts)
+    if args.speed_of is not None:
+        from helpers.scoring import load_scorer
+
+        saved = load_scorer(args.speed_of)
+        short = speed[speed["text"].str.len() <= 200]
+        print(json.dumps({"speed_of": str(args.speed_of), "digest": saved.digest,
+                          "texts_per_second": round(texts_per_second(saved, speed)),
+                          "texts_per_second_short": round(texts_per_second(saved, short)), "short_texts": len(short)}),
+              flush=True)
+    if args.train_share < 1.0:
+        keep = (scorer_texts["split"] != "train") | (scorer_texts["text_id"].map(
+            lambda k: hash_unit(k)) < args.train_share)
+        scorer_texts = scorer_texts[keep]
     pool = candidates(params, lexicon)
     names = list(pool) if args.candidates == "all" else (
         [n for n in pool if "(default)" in n] or list(pool)[:1] if args.candidates == "default"
@@ -191,7 +217,9 @@ def main() -> None:
     for name in names:
         print(f"== {name}", flush=True)
         slow = name.startswith("MiniLM")
-        result = evaluate(name, pool[name], scorer_texts, ood, speed, sample=1500 if slow else None)
+        result = evaluate(name, pool[name], scorer_texts, ood, speed, sample=args.sample or (1500 if slow else None))
+        if args.train_share < 1.0 or args.sample:
+            result["candidate"] = name = f"{name} [train share {args.train_share:g}, eval sample {args.sample}]"
         print(json.dumps({k: v for k, v in result.items() if k in ("headline", "in_distribution_auc", "fpr_identity",
                                                                    "texts_per_second", "fit_seconds")}), flush=True)
         results.append(result)
@@ -204,8 +232,9 @@ def main() -> None:
         r["_scored"].to_parquet(scored_file(r["candidate"]))
     for r in results:  # agreement on the out-of-distribution rows both scored
         r["agreement"] = {}
-        for other in (DEFAULT, BEFORE):
-            if other != r["candidate"] and scored_file(other).exists():
+        suffix = r["candidate"][r["candidate"].find(" ["):] if " [" in r["candidate"] else ""
+        for other in (DEFAULT + suffix, BEFORE + suffix, DEFAULT, BEFORE):
+            if other != r["candidate"] and other not in r["agreement"] and scored_file(other).exists():
                 both = pd.read_parquet(scored_file(other)).merge(r["_scored"], on=["set", "text_id"])
                 r["agreement"][other] = agreement(both["score_x"].to_numpy(), both["score_y"].to_numpy())
         r.pop("_scored")
