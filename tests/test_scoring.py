@@ -193,3 +193,19 @@ def test_word_features_and_lexicon_are_optional(scorer_texts):
     names = plain.pipeline.named_steps["features"].get_feature_names_out()
     assert all(n.startswith("char__") for n in names)
     assert 0 <= plain.score(["you idiot"])[0] <= 1  # no language given: fine without a lexicon
+
+
+def test_a_batch_scored_twice_is_answered_from_memory(scorer_texts):
+    scorer = train_tfidf_scorer(scorer_texts.head(300), 3, 2000, 1.0, 0)
+    texts = scorer_texts["text"].head(40).tolist()
+    first = scorer.score(texts, ["en"] * 40)
+    first[0] = -1.0  # the caller's copy: changing it changes nothing inside
+    again = scorer.score(texts, ["en"] * 40)
+    assert again[0] != -1.0 and np.array_equal(again[1:], first[1:])
+    calls = []
+    inner = scorer._score
+    scorer._score = lambda t, lang: calls.append(1) or inner(t, lang)
+    scorer.score(texts, ["en"] * 40)
+    scorer.score(texts, ["fr"] * 40)  # other languages: scored afresh
+    assert len(calls) == 1
+    assert np.isnan(scorer.score([None])[0]) and not np.isnan(scorer.score(["None"])[0])

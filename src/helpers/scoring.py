@@ -49,6 +49,16 @@ class TfidfScorer:
         """Toxicity probability per text; empty or non-string texts are NaN (a scoring failure)."""
         texts = list(texts)
         languages = None if languages is None else list(languages)  # positions, not a Series' index labels
+        # the same large batch is often scored twice in a row (a report, then its figure): answer it from memory
+        key = (tuple(texts), None if languages is None else tuple(languages))
+        cached = getattr(self, "_last", None)
+        if cached is not None and cached[0] == key:
+            return cached[1].copy()
+        scores = self._score(texts, languages)
+        self._last = (key, scores)
+        return scores.copy()
+
+    def _score(self, texts: list, languages: list | None) -> np.ndarray:
         scores = np.full(len(texts), np.nan)
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         if valid:
