@@ -56,9 +56,10 @@ def test_threshold_operator_and_optional_columns():
 
 
 def test_family_report_puts_the_worst_family_first(rows):
-    families = ood.family_report(ood.score_rows(_KeywordScorer(), rows))
+    families = ood.family_report(ood.score_rows(_KeywordScorer(), rows), min_rows=1)
     assert list(families["family"]) == ["adj", "occupation"]  # adj: FPR 1/2; occupation: no clean row scored
     assert families.loc[0, "fpr"] == pytest.approx(0.5)
+    assert ood.family_report(ood.score_rows(_KeywordScorer(), rows)).empty  # families under 20 rows are noise
 
 
 def test_group_report_subgroup_bpsn_and_bnsp_by_hand():

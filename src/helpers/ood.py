@@ -73,12 +73,16 @@ def ood_report(frame: pd.DataFrame, threshold: float = 0.5, operator: str = "ge"
     return pd.DataFrame(rows)
 
 
-def family_report(frame: pd.DataFrame, threshold: float = 0.5, operator: str = "ge") -> pd.DataFrame:
-    """Per set, language and template family, worst first (lowest AUC, then highest FPR)."""
+def family_report(frame: pd.DataFrame, threshold: float = 0.5, operator: str = "ge",
+                  min_rows: int = 20) -> pd.DataFrame:
+    """Per set, language and template family of at least `min_rows` rows, worst first (lowest AUC, then highest
+    FPR; families without toxic rows follow, by FPR)."""
     tagged = frame[frame["family"].astype(str) != ""]
+    columns = ["set", "language", "family", *_summary(frame.head(0), threshold, operator)]
     if tagged.empty:
-        return pd.DataFrame(columns=["set", "language", "family", *_summary(frame.head(0), threshold, operator)])
+        return pd.DataFrame(columns=columns)
     report = ood_report(tagged, threshold, operator, by=("set", "language", "family"))
+    report = report[report["n"] >= min_rows]
     return report.sort_values(["auc", "fpr"], ascending=[True, False], na_position="last").reset_index(drop=True)
 
 
