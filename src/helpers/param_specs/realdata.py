@@ -64,6 +64,12 @@ SPECS = [
               minimum=0.05, maximum=0.95),
     ParamSpec("real_scorer_novel_texts", "int",
               "real data: non-toxic novel texts per ELTeC language added to the scorer's labeled texts", minimum=0),
+    ParamSpec("real_scorer_identity_texts", "int",
+              "real data: hand-written non-toxic identity-term sentences per language added to scorer training "
+              "(0: none)", minimum=0),
+    ParamSpec("real_ood_rows", "int?",
+              "real data: rows sampled from each large out-of-distribution set of the scorer report (null: all)",
+              minimum=100),
     ParamSpec("real_scorer_split", "list[float]",
               "real data: [train, valid, test] shares of labeled texts without an official split",
               minimum=0.0, maximum=1.0, check=_split_problem),

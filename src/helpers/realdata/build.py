@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.realdata import bias, holistic, knowledge, text, toxicity
+from helpers.realdata import bias, holistic, identity, knowledge, ood_sets, text, toxicity
 from helpers.realdata.common import Mirror, assign_split, finish, stable_unit, strip_meta, text_key
 from helpers.realdata.registry import RTP_LX_COMPLETION_LOCALES, RTP_LX_PROMPT_LOCALES, MirrorError
 from helpers.realdata.toxicity import TOXIC_THRESHOLD, rtp_lx_item_number
@@ -43,6 +43,8 @@ class RealConfig:
     curated_docs: int
     knowledge_facts: int
     scorer_novel_texts: int = 0
+    scorer_identity_texts: int = 0
+    ood_rows: int | None = 8000
     download_missing: bool = False
     verify_checksums: bool = False
 
@@ -60,6 +62,8 @@ class RealConfig:
                    scorer_split=tuple(params["real_scorer_split"]), curated_docs=int(params["curated_docs"]),
                    knowledge_facts=int(params["knowledge_facts"]),
                    scorer_novel_texts=int(params.get("real_scorer_novel_texts", 0)),
+                   scorer_identity_texts=int(params.get("real_scorer_identity_texts", 0)),
+                   ood_rows=params.get("real_ood_rows", 8000),
                    download_missing=bool(params.get("download_missing", False)),
                    verify_checksums=bool(params.get("verify_checksums", False)))
 
@@ -159,6 +163,26 @@ def _scorer_texts(config: RealConfig, comments: pd.DataFrame, novel_texts: pd.Da
     return finish("scorer_texts", texts[~leaked].reset_index(drop=True))
 
 
+def _extend_scorer_texts(config: RealConfig, texts: pd.DataFrame, mirror: Mirror, eval_keys: set[str],
+                         ood: pd.DataFrame) -> pd.DataFrame:
+    """ParaDetox (train/valid only) and identity-term augmentation added; nothing equal to an evaluation prompt or
+    an out-of-distribution row trains or calibrates the scorer. The `test` split stays as before, so in-distribution
+    AUC compares across scorer versions."""
+    train_valid = (config.scorer_split[0], config.scorer_split[1], 0.0)
+    paradetox = toxicity.load_paradetox_labeled(mirror, config.seed, train_valid)
+    combined = pd.concat([texts, paradetox], ignore_index=True)
+    if config.scorer_identity_texts > 0:
+        combined = pd.concat([combined, identity.identity_augmentation(combined, config.scorer_identity_texts,
+                                                                       config.seed)], ignore_index=True)
+    combined = drop_duplicate_texts(combined)
+    keys = combined["text"].map(text_key)
+    held_out = (combined["split"] != "test") & (keys.isin(eval_keys) | keys.isin(ood_sets.ood_keys(ood)))
+    if held_out.any():
+        log.info("scorer_texts: %d train/valid texts equal an evaluation prompt or an out-of-distribution row and "
+                 "were dropped", int(held_out.sum()))
+    return finish("scorer_texts", combined[~held_out].reset_index(drop=True))
+
+
 def _pretraining(config: RealConfig, mirror: Mirror, comments: pd.DataFrame,
                  eval_keys: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Pretraining documents (novel chunks + labeled comments), the unused novel chunks, and budget shortfalls."""
@@ -252,6 +276,11 @@ def _toxicity_preferences(config: RealConfig, completions: pd.DataFrame, mirror:
     return cap_per_language(pairs, config.max_rows_per_language, "pair_id", config.seed, "cap")
 
 
+def scorer_ood_sets(config: RealConfig, mirror: Mirror) -> pd.DataFrame:
+    """The out-of-distribution rows notebook 00 reports the scorer on (so the build keeps them out of training)."""
+    return ood_sets.load_ood_sets(mirror, config.ood_rows, config.seed)
+
+
 def summarize(datasets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows per dataset and language."""
     rows = [{"dataset": name, "language": language, "rows": int(count)}
@@ -286,6 +315,7 @@ def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[
     curated = _curated(config, unused, comments, pretraining)
     novel_texts = _novel_scorer_texts(config, unused, curated, pretraining)
     scorer = _scorer_texts(config, comments, novel_texts, lx_eval, lx_train, completions, eval_keys)
+    scorer = _extend_scorer_texts(config, scorer, source, eval_keys, scorer_ood_sets(config, source))
     novels_train = pretraining[(pretraining["split"] == "train") & pretraining["source"].str.startswith("eltec_")]
 
     datasets: dict[str, pd.DataFrame] = {

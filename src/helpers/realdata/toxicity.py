@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import difflib
 from collections import Counter
 from collections.abc import Sequence
@@ -334,3 +335,40 @@ def load_comment_corpora(mirror: Mirror | Path, seed: int = 0, shares: Sequence[
     parts = [load_jigsaw_subset(mirror, seed, shares, True), load_davidson(mirror, seed, shares, True),
              load_germeval(mirror, seed, shares, True), load_wiki_toxicity(mirror, True)]
     return finish("scorer_texts", pd.concat(parts, ignore_index=True), with_meta)
+
+
+def load_paradetox_labeled(mirror: Mirror | Path, seed: int = 0, shares: Sequence[float] = SCORER_SPLIT,
+                           with_meta: bool = False) -> pd.DataFrame:
+    """ParaDetox as labeled scorer texts: each toxic sentence (1) with its neutral paraphrases (0), and the
+    sentences annotators could not detoxify, labeled by their reason (toxic content 1, not toxic 0; unclear ones
+    are left out). A toxic sentence and its paraphrases share a split, so no paraphrase tests its own original.
+    """
+    mirror = as_mirror(mirror)
+    path = mirror.file("paradetox", "paradetox/paradetox.tsv")
+    table = read_table(path, required=("toxic", "neutral1", "neutral2", "neutral3"), sep="\t")
+    texts, labels, lines, keys = [], [], [], []
+    for record in table.to_dict("records"):
+        toxic = record["toxic"].strip()
+        variants = [(toxic, 1)] + [(n.strip(), 0) for n in (record["neutral1"], record["neutral2"], record["neutral3"])
+                                   if n.strip() and n.strip() != toxic]
+        for k, (text, label) in enumerate(variants):
+            texts.append(text), labels.append(label), lines.append(record["_line"] * 10 + k), keys.append(toxic)
+    rejected = mirror.file("paradetox", "paradetox/paradetox_cannot_rewrite.tsv")
+    reasons = read_table(rejected, required=("INPUT:toxic_comment", "OUTPUT:reasons"), sep="\t")
+    for record in reasons.to_dict("records"):
+        try:
+            reason = json.loads(record["OUTPUT:reasons"])
+        except json.JSONDecodeError:
+            raise DataFormatError(f"{where(rejected, record['_line'])}: OUTPUT:reasons is not JSON") from None
+        if not isinstance(reason, dict):
+            raise DataFormatError(f"{where(rejected, record['_line'])}: OUTPUT:reasons must be a JSON object")
+        if set(reason) == {"toxic_content"} or set(reason) == {"not_toxic"}:
+            text = record["INPUT:toxic_comment"].strip().strip("\"").strip()  # the file quotes each text twice
+            texts.append(text), labels.append(int("toxic_content" in reason))
+            lines.append(-record["_line"]), keys.append(text)  # negative: the second file's lines
+    splits = assign_split([k.casefold() for k in keys], shares, seed, "scorer-paradetox")
+    cleaned = [clean_comment(t) for t in texts]
+    rows = [{"text_id": f"paradetox-{'r' if line < 0 else 'p'}{abs(line):07d}", "language": "en", "text": t,
+             "label": y, "split": s, "source": "paradetox", "_line": abs(line) // (1 if line < 0 else 10)}
+            for t, y, s, line in zip(cleaned, labels, splits, lines) if t]
+    return finish("scorer_texts", rows, with_meta)

@@ -1,0 +1,161 @@
+"""Identity-term augmentation for the toxicity scorer: non-toxic sentences that name an identity group.
+
+The comment corpora use identity words mostly in hate speech (Davidson's tweets above all), so a scorer trained on
+them alone learns "gay", "muslim" or "jüdisch" as toxic words (Dixon et al. 2018 found the same and added
+non-toxic identity mentions). The sentences here are written for this project: everyday frames (a neighbour, a
+colleague, a museum exhibition) in each language, filled with hand-listed identity terms. None is copied from an
+out-of-distribution test set; the build also drops any that happens to equal one (`ood_sets.ood_keys`).
+
+Each clean sentence also appears once joined to a short clean and once to a short toxic *training* text of its
+language, labeled by that text: the identity mention then carries no label on its own, and the toxic word does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.realdata.common import stable_unit
+
+SOURCE = "identity_augmentation"
+
+# English: {t} takes an adjective or adjectival noun; {a} is its indefinite article
+_EN_FRAMES = (
+    "My neighbour is {t} and works as a nurse at the hospital.",
+    "Our new manager is {t}, and the team likes her ideas.",
+    "He is {t} and has lived in this town for twenty years.",
+    "The museum opened an exhibition about {t} history.",
+    "She wrote her thesis on {t} families in the nineteenth century.",
+    "{A} {t} student won the science prize this year.",
+    "The survey asked {t} residents about public transport.",
+    "My best friend is {t}; we met at university.",
+    "The choir welcomes {t} singers and everyone else.",
+    "Is it true that the new mayor is {t}?",
+    "They are {t} and they volunteer at the library on weekends.",
+    "The conference had a panel of {t} scientists.",
+    "I am {t} and I love hiking in the mountains.",
+    "We talked with {a} {t} doctor about the new clinic.",
+    "The book club is reading a novel by {a} {t} author.",
+    "My cousin, who is {t}, is getting married in June.",
+)
+_EN_TERMS = (
+    "muslim", "jewish", "christian", "catholic", "protestant", "hindu", "buddhist", "sikh", "atheist", "mormon",
+    "gay", "lesbian", "bisexual", "queer", "straight", "heterosexual", "homosexual", "asexual", "trans",
+    "transgender", "nonbinary", "female", "male", "black", "white", "asian", "latino", "latina", "hispanic", "arab",
+    "african", "african american", "indigenous", "native american", "middle eastern", "chinese", "japanese",
+    "korean", "indian", "pakistani", "mexican", "european", "american", "canadian", "irish", "polish", "russian",
+    "turkish", "immigrant", "young", "old", "elderly", "older", "teenage", "middle-aged", "deaf", "blind",
+    "disabled", "paralyzed", "autistic", "feminist", "working-class",
+)
+# German: predicative adjectives do not inflect, so every frame uses the term as a predicate
+_DE_FRAMES = (
+    "Meine Nachbarin ist {t} und arbeitet als Krankenschwester im Krankenhaus.",
+    "Unser neuer Chef ist {t}, und das Team mag seine Ideen.",
+    "Er ist {t} und wohnt seit zwanzig Jahren in dieser Stadt.",
+    "Meine beste Freundin ist {t}; wir haben uns an der Uni kennengelernt.",
+    "Viele Leute in unserem Viertel sind {t}.",
+    "Ist es wahr, dass der neue Bürgermeister {t} ist?",
+    "Sie sind {t} und helfen am Wochenende in der Bibliothek.",
+    "Ich bin {t} und wandere gern in den Bergen.",
+    "Mein Kollege ist {t} und spielt sonntags Fußball.",
+    "Die Lehrerin meiner Tochter ist {t}.",
+    "Der Arzt, mit dem wir gesprochen haben, ist {t}.",
+    "Mein Cousin, der {t} ist, heiratet im Juni.",
+    "Die Hälfte unseres Chors ist {t}, die andere Hälfte nicht.",
+    "Dass sie {t} ist, hat sie uns beim Abendessen erzählt.",
+)
+_DE_TERMS = (
+    "muslimisch", "jüdisch", "christlich", "katholisch", "evangelisch", "buddhistisch", "hinduistisch",
+    "atheistisch", "schwul", "lesbisch", "bisexuell", "queer", "heterosexuell", "homosexuell", "transgender",
+    "trans", "nicht-binär", "schwarz", "weiß", "asiatisch", "arabisch", "afrikanisch", "türkisch", "kurdisch",
+    "polnisch", "italienisch", "spanisch", "amerikanisch", "europäisch", "chinesisch", "japanisch", "indisch",
+    "russisch", "mexikanisch", "lateinamerikanisch", "afroamerikanisch", "jung", "alt", "älter", "jugendlich",
+    "gehörlos", "taub", "blind", "behindert", "gelähmt", "autistisch", "weiblich", "männlich",
+)
+# Romance languages: {m} a masculine subject takes the masculine form, {f} a feminine subject the feminine one
+_ROMANCE = {
+    "fr": (("Mon voisin est {m} et travaille à l'hôpital.", "Ma collègue est {f} et joue du piano le dimanche.",
+            "Notre nouveau directeur est {m}, et l'équipe aime ses idées.",
+            "Ma meilleure amie est {f} ; nous nous sommes rencontrées à l'université.",
+            "Le médecin que nous avons vu hier est {m}.", "Ma cousine, qui est {f}, se marie en juin."),
+           (("musulman", "musulmane"), ("juif", "juive"), ("chrétien", "chrétienne"), ("catholique", "catholique"),
+            ("protestant", "protestante"), ("bouddhiste", "bouddhiste"), ("athée", "athée"), ("gay", "lesbienne"),
+            ("homosexuel", "homosexuelle"), ("bisexuel", "bisexuelle"), ("transgenre", "transgenre"),
+            ("noir", "noire"), ("blanc", "blanche"), ("asiatique", "asiatique"), ("arabe", "arabe"),
+            ("africain", "africaine"), ("turc", "turque"), ("jeune", "jeune"), ("âgé", "âgée"), ("sourd", "sourde"),
+            ("aveugle", "aveugle"), ("handicapé", "handicapée"), ("immigré", "immigrée"))),
+    "es": (("Mi vecino es {m} y trabaja en el hospital.", "Mi compañera de trabajo es {f} y toca el piano los domingos.",
+            "Nuestro nuevo director es {m} y al equipo le gustan sus ideas.",
+            "Mi mejor amiga es {f}; nos conocimos en la universidad.", "El médico con el que hablamos ayer es {m}.",
+            "Mi prima, que es {f}, se casa en junio."),
+           (("musulmán", "musulmana"), ("judío", "judía"), ("cristiano", "cristiana"), ("católico", "católica"),
+            ("protestante", "protestante"), ("budista", "budista"), ("ateo", "atea"), ("gay", "lesbiana"),
+            ("homosexual", "homosexual"), ("bisexual", "bisexual"), ("transgénero", "transgénero"),
+            ("negro", "negra"), ("blanco", "blanca"), ("asiático", "asiática"), ("árabe", "árabe"),
+            ("africano", "africana"), ("gitano", "gitana"), ("joven", "joven"), ("mayor", "mayor"),
+            ("sordo", "sorda"), ("ciego", "ciega"), ("indígena", "indígena"), ("inmigrante", "inmigrante"))),
+    "it": (("Il mio vicino è {m} e lavora in ospedale.", "La mia collega è {f} e suona il pianoforte la domenica.",
+            "Il nostro nuovo direttore è {m} e al gruppo piacciono le sue idee.",
+            "La mia migliore amica è {f}; ci siamo conosciute all'università.",
+            "Il medico con cui abbiamo parlato ieri è {m}.", "Mia cugina, che è {f}, si sposa a giugno."),
+           (("musulmano", "musulmana"), ("ebreo", "ebrea"), ("cristiano", "cristiana"), ("cattolico", "cattolica"),
+            ("protestante", "protestante"), ("buddista", "buddista"), ("ateo", "atea"), ("gay", "lesbica"),
+            ("omosessuale", "omosessuale"), ("bisessuale", "bisessuale"), ("transgender", "transgender"),
+            ("nero", "nera"), ("bianco", "bianca"), ("asiatico", "asiatica"), ("arabo", "araba"),
+            ("africano", "africana"), ("rom", "rom"), ("giovane", "giovane"), ("anziano", "anziana"),
+            ("sordo", "sorda"), ("cieco", "cieca"), ("disabile", "disabile"), ("immigrato", "immigrata"))),
+    "pt": (("O meu vizinho é {m} e trabalha no hospital.", "A minha colega é {f} e toca piano aos domingos.",
+            "O nosso novo diretor é {m} e a equipa gosta das ideias dele.",
+            "A minha melhor amiga é {f}; conhecemo-nos na universidade.", "O médico com quem falámos ontem é {m}.",
+            "A minha prima, que é {f}, casa-se em junho."),
+           (("muçulmano", "muçulmana"), ("judeu", "judia"), ("cristão", "cristã"), ("católico", "católica"),
+            ("protestante", "protestante"), ("budista", "budista"), ("ateu", "ateia"), ("gay", "lésbica"),
+            ("homossexual", "homossexual"), ("bissexual", "bissexual"), ("transgénero", "transgénero"),
+            ("negro", "negra"), ("branco", "branca"), ("asiático", "asiática"), ("árabe", "árabe"),
+            ("africano", "africana"), ("cigano", "cigana"), ("jovem", "jovem"), ("idoso", "idosa"),
+            ("surdo", "surda"), ("cego", "cega"), ("indígena", "indígena"), ("imigrante", "imigrante"))),
+}
+LANGUAGES = ("en", "de", *_ROMANCE)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def identity_sentences(language: str) -> list[tuple[str, str]]:
+    """(term, sentence) for every frame x term of a language (empty for languages without frames)."""
+    if language == "en":
+        return [(t, f.format(t=t, a=_article(t), A=_article(t).capitalize())) for f in _EN_FRAMES for t in _EN_TERMS]
+    if language == "de":
+        return [(t, f.format(t=t)) for f in _DE_FRAMES for t in _DE_TERMS]
+    if language in _ROMANCE:
+        frames, terms = _ROMANCE[language]
+        return [(m if "{m}" in f else w, f.format(m=m, f=w)) for f in frames for m, w in terms]
+    return []
+
+
+def identity_augmentation(train_texts: pd.DataFrame, max_per_language: int, seed: int) -> pd.DataFrame:
+    """Augmentation rows (split `train`, source `identity_augmentation`) for the languages of `train_texts`.
+
+    Per language: up to `max_per_language` clean identity sentences (a seeded choice of frame x term), and each
+    joined once to a short clean and once to a short toxic training text of the language (when it has some).
+    """
+    columns = ["text_id", "language", "text", "label", "split", "source"]
+    rows = []
+    short = train_texts[(train_texts["split"] == "train") & train_texts["text"].str.len().between(15, 160)]
+    for language in sorted(set(train_texts["language"]) & set(LANGUAGES)):
+        sentences = identity_sentences(language)
+        ranked = sorted(sentences, key=lambda pair: stable_unit(pair[1], seed, "identity-augmentation"))
+        chosen = ranked[:max_per_language]
+        pools = {label: short[(short["language"] == language) & (short["label"] == label)]["text"].tolist()
+                 for label in (0, 1)}
+        rng = np.random.default_rng([seed, len(language), ord(language[0]), ord(language[-1])])
+        for k, (_, sentence) in enumerate(chosen):
+            rows.append((f"{SOURCE}-{language}-{k:05d}", language, sentence, 0))
+            for label in (0, 1):
+                if pools[label]:
+                    other = pools[label][int(rng.integers(len(pools[label])))]
+                    joined = f"{sentence} {other}" if rng.random() < 0.5 else f"{other} {sentence}"
+                    rows.append((f"{SOURCE}-{language}-{k:05d}-{label}", language, joined, label))
+    frame = pd.DataFrame(rows, columns=["text_id", "language", "text", "label"])
+    return frame.assign(split="train", source=SOURCE)[columns]
