@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import io
+from helpers.progress import progress as progress_bar
 from helpers.seeding import derived_seed
 from helpers.training.augmentation import (
     AugmentationConfig,
@@ -277,7 +278,8 @@ def pretrain(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: Training
 
     record(float("nan"))
     started = time.perf_counter()
-    for batch in loader:
+    for batch in (progress_bar(loader, desc="training", unit="batch") if progress and accelerator.is_main_process
+                  else loader):
         with accelerator.accumulate(model):
             loss = model(input_ids=batch, labels=batch).loss
             accelerator.backward(loss)
