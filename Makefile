@@ -8,7 +8,9 @@ ONLY ?=
 KERNEL := detox-study
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM := false
-export MPLBACKEND := agg
+# no MPLBACKEND here: a kernel that inherits one (agg) never uses the inline backend and its figures are drawn
+# and dropped; headless machines fall back on agg by themselves, and the runner names the inline backend
+INLINE_BACKEND := module://matplotlib_inline.backend_inline
 
 .DEFAULT_GOAL := help
 .PHONY: help setup study run smoke test test-unit test-notebooks check sync-notebooks lock bench clean-outputs
@@ -40,14 +42,16 @@ check: setup ## validate every profile and the notebooks' parameters cells, run 
 	$(BIN)/python -m helpers.nbtools --check
 
 test: setup ## run every test: unit tests, the smoke study end to end, nbval on its executed notebooks
-	$(BIN)/python -m pytest -q
-	@# nbval re-executes each executed smoke notebook; its writes go to a scratch folder, not outputs/smoke
-	HELPERS_WRITE_DIR=$$(mktemp -d) $(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider \
+	HELPERS_PROGRESS=0 $(BIN)/python -m pytest -q
+	@# nbval re-executes each executed smoke notebook; its writes go to a scratch folder, not outputs/smoke;
+	@# its kernels draw inline like the runner's, and show no progress bars (nbval compares outputs)
+	HELPERS_WRITE_DIR=$$(mktemp -d) HELPERS_PROGRESS=0 MPLBACKEND=$(INLINE_BACKEND) \
+		$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider \
 		--sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-kernel-name $(KERNEL) $$($(BIN)/python -m helpers.testing nbval-targets)
 
 test-unit: setup ## unit tests only (no notebooks)
-	$(BIN)/python -m pytest -q -m "not slow"
+	HELPERS_PROGRESS=0 $(BIN)/python -m pytest -q -m "not slow"
 
 sync-notebooks: setup ## rewrite the notebooks' parameters cells from params/smoke.yaml and strip outputs
 	$(BIN)/python -m helpers.nbtools

@@ -9,6 +9,7 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "agg")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("HELPERS_PROGRESS", "0")  # no progress bars in test output or in the notebooks tests run
 
 
 @pytest.fixture

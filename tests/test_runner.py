@@ -1,9 +1,13 @@
-"""The runner: failures stop the run loudly, --resume skips unchanged notebooks, nothing half-written looks finished."""
+"""The runner: failures stop the run loudly, --resume skips unchanged notebooks, nothing half-written looks finished;
+figures are drawn into the notebook and its HTML, and the terminal shows the notebook's progress while it runs."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,9 +16,12 @@ import time
 import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers import paths
+from helpers.cells import FIGURE_TAG, figure_outputs
+from helpers.live import NOTEBOOK_PREFIX
+from helpers.progress import PROGRESS_ENV
 from helpers.nbtools import parameters_cell_source
 from helpers.runner import main as runner_main
 
@@ -75,8 +82,12 @@ def test_a_failing_notebook_exits_non_zero_and_keeps_the_last_good_output(toy_st
     assert runner_main(["--profile", "smoke", "--params", _profile(toy_study, examples_to_show=13)]) == 1
     err = capsys.readouterr().err
     assert "planted failure in the toy notebook" in err and "ValueError" in err
+    # IPython drops a cell's leading blank lines before it numbers them
+    line = TOY_BODY.lstrip("\n").splitlines().index('    raise ValueError("planted failure in the toy notebook")') + 1
+    assert "cell 3 (In [3]): ValueError" in err and f"raised at line {line} of the cell" in err
     failed_copy = outputs_root / "smoke" / ".failed" / "00_data" / "00_data.ipynb"
     assert str(failed_copy) in err and failed_copy.is_file()
+    assert "ValueError" in failed_copy.with_suffix(".html").read_text()  # the traceback, one click from its code
     assert (stage / "manifest.json").read_text() == before  # the finished stage was not touched
     run = json.loads((outputs_root / "smoke" / "run_manifest.json").read_text())
     assert run["stages"]["00_data"]["status"] == "failed"
@@ -118,3 +129,79 @@ def test_an_interrupted_run_leaves_nothing_that_looks_finished(toy_study, output
 def test_only_needs_finished_upstream_stages(toy_study, outputs_root, capsys):
     assert runner_main(["--profile", "smoke", "--only", "05"]) == 2
     assert "no such notebook" in capsys.readouterr().err
+
+
+FIGURES_AND_PROGRESS = [
+    new_markdown_cell("# A toy with figures and a long loop"),
+    new_code_cell("from helpers.notebook import start_stage, finish_stage\n"
+                  "ctx = start_stage('00_data', globals(), show_versions=False)"),
+    new_markdown_cell("## 1 Two figures"),
+    new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(3, 2))\nax.plot([0, 1], [1, 0]);",
+                  metadata={"tags": [FIGURE_TAG]}),
+    new_code_cell("import pandas as pd\nfrom helpers import plots\n"
+                  "plots.grouped_bars(pd.DataFrame({'en': [0.5, 0.6]}, index=['BASE', 'INST']), ylabel='share');",
+                  metadata={"tags": [FIGURE_TAG]}),
+    new_code_cell("drawn = 'nothing here'"),
+    new_markdown_cell("## 2 A long loop"),
+    new_code_cell("import time\nfrom helpers import progress as bars\n"
+                  "bars.DELAY_SECONDS = 0.0  # the toy loop is short; a real one is long enough to pass the delay\n"
+                  "for step in bars.progress(range(6), desc='toy loop'):\n"
+                  "    time.sleep(0.2)\n    print(f'step {step}')"),
+    new_code_cell("finish_stage(ctx, {'seed': ctx.params.seed})"),
+]
+
+
+@pytest.fixture(scope="module")
+def figures_and_progress(tmp_path_factory):
+    """One runner run of a toy notebook that draws two figures and runs a loop with a progress bar."""
+    root = tmp_path_factory.mktemp("figures")
+    (root / "notebooks").mkdir()
+    params = new_code_cell(parameters_cell_source("00_data"), metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[FIGURES_AND_PROGRESS[0], params, *FIGURES_AND_PROGRESS[1:]],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, root / "notebooks" / "00_data.ipynb")
+    terminal = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(terminal):
+        patch.setenv(paths.NOTEBOOKS_ENV, str(root / "notebooks"))
+        patch.setenv(paths.OUTPUTS_ROOT_ENV, str(root / "outputs"))
+        patch.setenv("MPLBACKEND", "agg")  # what the Makefile used to export: the runner must not let it through
+        patch.setenv(PROGRESS_ENV, "1")
+        status = runner_main(["--profile", "smoke", "--params", _profile(root)])
+    assert status == 0, terminal.getvalue()
+    stage = root / "outputs" / "smoke" / "00_data"
+    return nbformat.read(stage / "00_data.ipynb", as_version=4), (stage / "00_data.html").read_text(), \
+        terminal.getvalue()
+
+
+def test_figure_cells_draw_into_the_notebook_and_its_html(figures_and_progress):
+    executed, html, _ = figures_and_progress
+    drawn = {i: len(figure_outputs(c)) for i, c in enumerate(executed.cells) if c.cell_type == "code"}
+    tagged = [i for i, c in enumerate(executed.cells) if FIGURE_TAG in c.metadata.get("tags", [])]
+    assert len(tagged) == 2 and all(drawn[i] == 1 for i in tagged)
+    assert sum(drawn.values()) == 2  # nothing drawn twice, nothing drawn by untagged cells
+    pngs = [o.data["image/png"] for i in tagged for o in executed.cells[i].outputs if "image/png" in o.get("data", {})]
+    embedded = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([^"]+)"', html)
+    assert embedded == pngs
+
+
+def test_the_terminal_shows_sections_printed_lines_and_the_bar(figures_and_progress):
+    _, _, terminal = figures_and_progress
+    lines = terminal.splitlines()
+    assert any(re.fullmatch(r"  \d\d:\d\d  ## 1 Two figures", line) for line in lines)
+    assert any(re.fullmatch(r"  \d\d:\d\d  ## 2 A long loop", line) for line in lines)
+    assert [line for line in lines if line.startswith(NOTEBOOK_PREFIX + "step")] == [
+        f"{NOTEBOOK_PREFIX}step {n}" for n in range(6)]
+    assert any(line.startswith(NOTEBOOK_PREFIX + "toy loop: 100%") and "6/6" in line for line in lines)
+    assert lines[-3] == "rendered notebooks:" and lines[-2].endswith("00_data.html")
+    assert lines[-1].startswith("report: ") and lines[-1].endswith("index.html")
+
+
+def test_the_executed_notebook_keeps_the_last_state_of_the_bar_only(figures_and_progress):
+    executed, html, _ = figures_and_progress
+    loop = next(c for c in executed.cells if "bars.progress" in c.source)
+    streams = "".join(o.text for o in loop.outputs if o.output_type == "stream")
+    assert streams == "".join(f"step {n}\n" for n in range(6))
+    bars = [o.data["text/plain"] for o in loop.outputs if o.output_type == "display_data"]
+    assert len(bars) == 1 and "toy loop: 100%" in bars[0] and "6/6" in bars[0]
+    assert not any("\r" in json.dumps(o) for c in executed.cells for o in c.get("outputs", []))
+    assert "toy loop: 100%" in html

@@ -119,3 +119,26 @@ def test_fine_tuning_trained_every_run_on_equal_budgets(smoke_run):
         counts = corpus["counts"]
         assert counts["kept"] == (counts["kept"] + counts.get("dropped (more toxic half)", 0)) // 2, seed
     assert set(metrics["check"]["effects_vs_base"]) == set(params["methods"])
+
+
+def test_every_figure_cell_drew_its_figures_into_the_notebook_and_its_html(smoke_run):
+    import re
+
+    import nbformat
+
+    from helpers.cells import figure_outputs, is_figure_cell
+
+    for stage in available_stages():
+        source = nbformat.read(paths.notebook_path(stage), as_version=4)
+        executed = nbformat.read(smoke_run / stage / f"{stage}.ipynb", as_version=4)
+        wanted = sum(is_figure_cell(c) for c in source.cells)
+        tagged = [c for c in executed.cells if is_figure_cell(c)]
+        assert len(tagged) == wanted, stage
+        for cell in tagged:
+            images = figure_outputs(cell)
+            assert images, f"{stage}: a figure cell drew nothing: {cell.source.splitlines()[0]}"
+            assert len(set(images)) == len(images), f"{stage}: a figure shown twice: {cell.source.splitlines()[0]}"
+        drawn = [image for c in executed.cells for image in figure_outputs(c)]
+        assert len(drawn) == sum(len(figure_outputs(c)) for c in tagged), f"{stage}: an untagged cell drew"
+        html = (smoke_run / stage / f"{stage}.html").read_text()
+        assert len(re.findall(r'<img[^>]* src="data:image/(?:png|svg)', html)) == len(drawn), stage

@@ -162,17 +162,19 @@ def stage_keys(stage: str) -> list[str]:
     return [s.name for s in specs[COMMON_SECTION]] + [s.name for s in specs[stage]]
 
 
-def _check_values(section: str, values: Mapping[str, Any], where: str, complete: bool = True) -> list[str]:
+def _check_values(section: str, values: Mapping[str, Any], where: str, complete: bool = True,
+                  origin: Callable[[str], str] | None = None) -> list[str]:
     specs = {s.name: s for s in _specs()[section]}
     problems = []
     for key, value in values.items():
+        at = origin(key) if origin else where
         if key not in specs:
             hint = _closest(key, specs)
-            problems.append(f"{where}: unknown key {section}.{key}" + (f" (did you mean {hint!r}?)" if hint else ""))
+            problems.append(f"{at}: unknown key {section}.{key}" + (f" (did you mean {hint!r}?)" if hint else ""))
             continue
         problem = specs[key].problem(value)
         if problem:
-            problems.append(f"{where}: {section}.{key} {problem}")
+            problems.append(f"{at}: {section}.{key} {problem}")
     if complete:
         for key in specs:
             if key not in values:
@@ -189,33 +191,102 @@ def _closest(key: str, known: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def read_profile_file(path: Path) -> dict[str, dict[str, Any]]:
-    """Raw sections of a profile file, following `extends:` to its parent profile."""
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML would silently keep the last)."""
+
+
+def _construct_unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    first_line: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            seen = first_line.get(key)
+        except TypeError:  # an unhashable key: construct_mapping reports it with its position
+            break
+        if seen is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice (first on line {seen + 1})", key_node.start_mark)
+        first_line[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def yaml_error_message(path: Path, error: yaml.YAMLError, text: str) -> str:
+    """`path:line:column: problem`, then the offending line with a caret, from PyYAML's marks."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if mark is None:
+        return f"{path}: not valid YAML: {problem}"
+    if context:
+        # the context mark says where the construct that went wrong began, often lines earlier
+        begun = f" begun on line {context_mark.line + 1}" if context_mark and context_mark.line != mark.line else ""
+        problem += f" ({context}{begun})"
+    message = f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {problem}"
+    lines = text.splitlines()
+    if mark.line < len(lines):
+        number = str(mark.line + 1)
+        message += f"\n    {number} | {lines[mark.line]}\n    {' ' * len(number)} | {' ' * mark.column}^"
+    return message
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ParamsError(f"{path}: not UTF-8 text (byte {error.start}): is it a parameter file?") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as error:
+        raise ParamsError(yaml_error_message(path, error, text)) from None
+
+
+def _read_with_origins(path: Path, chain: tuple[Path, ...] = ()
+                       ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], Path]]:
+    """Merged sections of a profile and, for each (section, key), the file of the `extends:` chain that set it."""
     if not path.is_file():
         raise ParamsError(f"{path}: no such parameter file")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ParamsError(f"{path}: not valid YAML: {error}") from None
+    if path.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
+        raise ParamsError(f"{path}: `extends:` goes round in a circle: {cycle}")
+    raw = _load_yaml(path)
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: must be a mapping of sections, got {type(raw).__name__}")
     parent_name = raw.pop("extends", None)
     merged: dict[str, dict[str, Any]] = {}
+    origins: dict[tuple[str, str], Path] = {}
     if parent_name is not None:
+        if not isinstance(parent_name, str) or not parent_name:
+            raise ParamsError(f"{path}: `extends:` must name a profile (e.g. `extends: default`), got {parent_name!r}")
         parent = path.parent / f"{parent_name}.yaml"
         if not parent.is_file():
             raise ParamsError(f"{path}: extends {parent_name!r} but {parent} does not exist")
-        merged = read_profile_file(parent)
+        try:
+            merged, origins = _read_with_origins(parent, (*chain, path.resolve()))
+        except ParamsError as error:
+            raise ParamsError(f"{error}\n  (read because {path} extends {parent_name!r})") from None
     known_sections = _specs()
     for section, values in raw.items():
         if section not in known_sections:
+            hint = _closest(str(section), known_sections)
             raise ParamsError(
-                f"{path}: unknown section {section!r}; sections are {', '.join(known_sections)}"
+                f"{path}: unknown section {section!r}"
+                + (f" (did you mean {hint!r}?)" if hint else f"; sections are {', '.join(known_sections)}")
             )
         if not isinstance(values, dict):
             raise ParamsError(f"{path}: section {section!r} must be a mapping, got {type(values).__name__}")
         merged.setdefault(section, {}).update(values)
-    return merged
+        origins.update({(section, key): path for key in values})
+    return merged, origins
+
+
+def read_profile_file(path: Path) -> dict[str, dict[str, Any]]:
+    """Raw sections of a profile file, following `extends:` to its parent profile."""
+    return _read_with_origins(path)[0]
 
 
 def load_profile(profile_or_path: str | Path) -> dict[str, dict[str, Any]]:
@@ -223,13 +294,15 @@ def load_profile(profile_or_path: str | Path) -> dict[str, dict[str, Any]]:
     path = Path(profile_or_path)
     if path.suffix not in (".yaml", ".yml"):
         path = paths.params_file(str(profile_or_path))
-    sections = read_profile_file(path)
+    sections, origins = _read_with_origins(path)
     problems = []
     if COMMON_SECTION not in sections:
         raise ParamsError(f"{path}: has no `common:` section")
     # a section may be absent (its stage cannot run then), but a present one must be complete
     for section in sections:
-        problems += _check_values(section, sections[section], str(path))
+        # a bad value is reported in the file that set it, which may be a parent of `path`
+        problems += _check_values(section, sections[section], str(path),
+                                  origin=lambda key, s=section: str(origins.get((s, key), path)))
     if problems:
         raise ParamsError("invalid parameters:\n  " + "\n  ".join(problems))
     profile_name = sections[COMMON_SECTION]["profile"]

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
+import re
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from helpers import io, manifest, paths
+from helpers.cells import section_of
 from helpers.params import ParamsError, load_profile, params_digest, stage_keys, stage_params_from_profile
 
 KERNEL_NAME = "detox-study"
+# the backend ipykernel picks when MPLBACKEND is unset; the runner names it, since an inherited MPLBACKEND=agg
+# (a habit of headless machines) would make every figure be drawn and dropped; it never opens a window
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 class RunnerError(RuntimeError):
@@ -57,6 +65,64 @@ def notebook_parameter_names(notebook: Path) -> list[str]:
     return list(papermill.inspect_notebook(str(notebook)).keys())
 
 
+def read_notebook(notebook: Path) -> Any:
+    """A source notebook, parsed and schema-checked; a RunnerError names the file (and line) otherwise."""
+    import nbformat
+
+    try:
+        text = notebook.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunnerError(f"{notebook}: no such notebook") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RunnerError(f"{notebook}: cannot be read as a notebook ({error})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RunnerError(f"{notebook}:{error.lineno}:{error.colno}: not a notebook: invalid JSON ({error.msg}); "
+                          "was it saved half-way or merged with conflict markers?") from None
+    if not (isinstance(data, dict) and isinstance(data.get("cells"), list)
+            and all(isinstance(cell, dict) for cell in data["cells"])):
+        raise RunnerError(f"{notebook}: not a notebook: expected a JSON object whose `cells` is a list of objects")
+    try:
+        # validated as written, before nbformat converts it (a conversion fails with less helpful messages)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a missing cell id is repaired on reading, not worth a warning
+            nbformat.validate(nbformat.from_dict(data))
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises several types, all meaning "not a valid notebook"
+        reason = (getattr(error, "message", None) or str(error) or type(error).__name__).splitlines()[0]
+        where = "/".join(str(p) for p in getattr(error, "absolute_path", None) or [])
+        raise RunnerError(f"{notebook}: not a valid notebook: {reason}" + (f" (at {where})" if where else "")) from None
+
+
+def check_parameters_cell(notebook: Path, nb: Any) -> None:
+    """The first cell tagged `parameters` must hold `name = literal` lines only (what papermill can override)."""
+    index = next((i for i, c in enumerate(nb.cells)
+                  if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])), None)
+    if index is None:
+        raise RunnerError(f"{notebook}: no cell is tagged `parameters`, so papermill cannot set this profile's "
+                          "values (`make sync-notebooks` writes one)")
+    where = f"{notebook}, parameters cell (cell {index + 1})"
+    source = nb.cells[index].source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        line = (error.text or "").rstrip("\n")
+        raise RunnerError(f"{where}, line {error.lineno}: {error.msg}\n    {line}") from None
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
+            node.target if isinstance(node, ast.AnnAssign) else None
+        if not isinstance(target, ast.Name) or node.value is None:
+            raise RunnerError(f"{where}, line {node.lineno}: only `name = literal` lines belong in a parameters "
+                              f"cell, found `{ast.get_source_segment(source, node)}`")
+        try:
+            ast.literal_eval(node.value)
+        except ValueError:
+            raise RunnerError(f"{where}, line {node.lineno}: {target.id} must be a literal (a number, string, "
+                              f"list or dict of literals), found `{ast.get_source_segment(source, node.value)}`"
+                              ) from None
+
+
 def build_plan(profile: str, only: Sequence[str] | None = None, params_file: Path | None = None) -> list[StagePlan]:
     """Validate the profile and the notebooks' parameter cells; return what to run. Touches nothing."""
     try:
@@ -69,6 +135,7 @@ def build_plan(profile: str, only: Sequence[str] | None = None, params_file: Pat
         if stage not in sections:
             raise RunnerError(f"{params_file or paths.params_file(profile)} has no section {stage!r}")
         notebook = paths.notebook_path(stage)
+        check_parameters_cell(notebook, read_notebook(notebook))
         declared = notebook_parameter_names(notebook)
         expected = stage_keys(stage)
         if declared != expected:
@@ -124,13 +191,9 @@ def _kernel_name() -> str:
     return "python3"
 
 
-def render_html(executed: Path, target: Path) -> None:
-    """Render an executed notebook to standalone HTML."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
-    io.write_text(target, body)
+def kernel_environment(write_dir: Path) -> dict[str, str]:
+    """The kernel's environment: the runner's, plus the staging folder to write into and the inline backend."""
+    return {**os.environ, paths.WRITE_DIR_ENV: str(write_dir), "MPLBACKEND": INLINE_BACKEND}
 
 
 def _swap_in(staging: Path, final: Path) -> None:
@@ -144,8 +207,11 @@ def _swap_in(staging: Path, final: Path) -> None:
 
 
 def run_stage(plan: StagePlan, fingerprint_value: str, kernel: str, index: str) -> float:
-    """Execute one notebook into a staging folder, render it, then swap it in. Returns seconds."""
+    """Execute one notebook into a staging folder, showing its progress live, render it, then swap it in."""
     import papermill
+
+    from helpers.live import LiveReport, register_engine
+    from helpers.rendering import render_html
 
     profile_dir = plan.out_dir.parent
     staging = profile_dir / ".staging" / plan.stage
@@ -154,24 +220,24 @@ def run_stage(plan: StagePlan, fingerprint_value: str, kernel: str, index: str) 
     executed = staging / f"{plan.stage}.ipynb"
     started = time.perf_counter()
     print(f"{index} {plan.stage}: running ({plan.notebook})", flush=True)
-    previous = os.environ.get(paths.WRITE_DIR_ENV)
-    os.environ[paths.WRITE_DIR_ENV] = str(staging)
     try:
         papermill.execute_notebook(
             str(plan.notebook), str(executed), parameters=plan.params, kernel_name=kernel,
-            cwd=str(paths.PROJECT_ROOT), progress_bar=sys.stderr.isatty(), log_output=False,
+            cwd=str(paths.PROJECT_ROOT), progress_bar=False, log_output=False,
+            engine_name=register_engine(), live=LiveReport(index), kernel_env=kernel_environment(staging),
         )
     except Exception as error:
         failed = profile_dir / ".failed" / plan.stage
         shutil.rmtree(failed, ignore_errors=True)
         failed.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, failed)
-        raise StageFailed(plan.stage, failed / executed.name, _describe(error)) from None
-    finally:
-        if previous is None:
-            os.environ.pop(paths.WRITE_DIR_ENV, None)
-        else:
-            os.environ[paths.WRITE_DIR_ENV] = previous
+        failed_copy = failed / executed.name
+        if failed_copy.is_file():
+            try:  # the traceback in context is worth a page; a second failure must not hide the first
+                render_html(failed_copy, failed / f"{plan.stage}.html")
+            except Exception:
+                pass
+        raise StageFailed(plan.stage, failed_copy, _describe(error, failed_copy)) from None
     seconds = time.perf_counter() - started
     render_html(executed, staging / f"{plan.stage}.html")
     stage_manifest = finished_manifest(staging) or {}
@@ -185,10 +251,42 @@ def run_stage(plan: StagePlan, fingerprint_value: str, kernel: str, index: str) 
     return seconds
 
 
-def _describe(error: Exception) -> str:
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FRAME = re.compile(r"File (\S+?\.py):(\d+)")
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+
+
+def _describe(error: Exception, executed: Path) -> str:
+    """`cell N (section S): Error: message`, then where it was raised: the innermost project file and line."""
     ename = getattr(error, "ename", type(error).__name__)
     evalue = getattr(error, "evalue", str(error))
-    return f"{ename}: {evalue}"
+    message = f"{ename}: {evalue}"
+    cell_index = getattr(error, "cell_index", None)
+    if cell_index is None:
+        return message
+    section = ""
+    try:
+        import nbformat
+
+        # papermill's index counts the cells before it added its two error-marker cells to the copy
+        cells = [c for c in nbformat.read(executed, as_version=4).cells
+                 if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+        section = section_of(cells, cell_index)
+    except Exception:  # the failed copy may be half-written; the message stands without its section
+        pass
+    count = getattr(error, "exec_count", None)
+    message = (f"cell {cell_index + 1}" + (f" (In [{count}])" if count else "")
+               + (f", section {section!r}" if section else "") + f": {message}")
+    traceback = _ANSI.sub("", "\n".join(getattr(error, "traceback", None) or []))
+    ours = [(Path(os.path.expanduser(f)), n) for f, n in _FRAME.findall(traceback)
+            if Path(os.path.expanduser(f)).resolve().is_relative_to(paths.PROJECT_ROOT)]
+    cell_lines = _CELL_LINE.findall(traceback)
+    if ours:
+        where, line = ours[-1]
+        message += f"\n  raised at {where.resolve().relative_to(paths.PROJECT_ROOT)}:{line}"
+    elif cell_lines:
+        message += f"\n  raised at line {cell_lines[-1]} of the cell"
+    return message
 
 
 class StageFailed(RuntimeError):
@@ -248,8 +346,31 @@ def run_profile(profile: str, only: Sequence[str] | None = None, resume: bool = 
         from helpers.report import write_report
 
         page = write_report(profile_dir)
-        print(f"all done in {run_record['total_seconds']:.1f} s; report: {page}", flush=True)
+        print(f"all done in {run_record['total_seconds']:.1f} s", flush=True)
+        _print_where([p.out_dir / f"{p.stage}.html" for p in plan], page)
+    else:
+        failed = [Path(e["executed"]).with_suffix(".html") for e in run_record["stages"].values()
+                  if e["status"] == "failed"]
+        _print_where([p.out_dir / f"{p.stage}.html" for p in plan if p.stage in run_record["stages"]
+                      and run_record["stages"][p.stage]["status"] != "failed"] + failed, None)
     return status
+
+
+def _shown(path: Path) -> str:
+    """A path as the user typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _print_where(pages: Sequence[Path], report: Path | None) -> None:
+    """The run's last lines: where to open the rendered notebooks and the report."""
+    pages = [page for page in pages if page.is_file()]
+    if pages:
+        print("rendered notebooks:" + "".join(f"\n  {_shown(page)}" for page in pages), flush=True)
+    if report is not None:
+        print(f"report: {_shown(report)}", flush=True)
 
 
 def _require_upstream(plan: Sequence[StagePlan]) -> None:

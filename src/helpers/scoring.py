@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from helpers import io
+from helpers.progress import progress
 
 TFIDF_BACKEND = "tfidf-lr"
 TFIDF_VERSION = "2"
@@ -481,7 +482,7 @@ class DetoxifyScorer:
         supported = self.LANGUAGES[self.variant]
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()
                  and (languages is None or languages[i] in supported)]
-        for start in range(0, len(valid), self.batch_size):
+        for start in progress(range(0, len(valid), self.batch_size), desc="Detoxify scoring", unit="batch"):
             batch = valid[start:start + self.batch_size]
             try:
                 scores[batch] = np.asarray(self._model.predict([texts[i] for i in batch])["toxicity"], dtype=float)
@@ -520,7 +521,7 @@ class PerspectiveScorer:
         """TOXICITY summary score per text; NaN where the API refused or failed (after retries)."""
         texts = list(texts)
         scores = np.full(len(texts), np.nan)
-        for i, text in enumerate(texts):
+        for i, text in enumerate(progress(texts, desc="Perspective API", unit="text")):
             if not (isinstance(text, str) and text.strip()):
                 continue
             body = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "doNotStore": True}

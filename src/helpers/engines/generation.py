@@ -31,6 +31,7 @@ from helpers.engines.common import (
     model_device,
     pad_token_id,
 )
+from helpers.progress import progress
 from helpers.seeding import derived_seed
 
 # bump when the sampling algorithm changes: it is part of the cache key
@@ -193,7 +194,7 @@ def _generate(model, tokenizer, prompts: list[str], decoding: DecodingConfig, se
     # longest prompts first: equal lengths share a batch (little padding) and memory peaks early
     order = sorted(range(n_rows), key=lambda r: (-len(sequences[r // k]), r))
     with evaluation_mode(model):
-        for start in range(0, n_rows, batch_size):
+        for start in progress(range(0, n_rows, batch_size), desc="generation", unit="batch"):
             rows = order[start:start + batch_size]
             generated = _generate_batch(model, tokenizer, sequences, rows, k, seeds, decoding)
             for row, tokens in zip(rows, generated):

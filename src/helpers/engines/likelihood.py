@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.engines.common import bos_token_id, context_length, encode, evaluation_mode, model_device, pad_token_id
+from helpers.progress import progress
 
 COLUMNS = ("sum_logprob", "mean_logprob", "n_tokens")
 # float64 logits normalised at once: small chunks stay in cache (8x faster than one pass over the batch)
@@ -89,7 +90,7 @@ def _score_segments(model, tokenizer, segments: list[tuple[int, list[int], int]]
     pad = pad_token_id(tokenizer)
     order = sorted(range(len(segments)), key=lambda s: (-len(segments[s][1]), s))
     with evaluation_mode(model):
-        for start in range(0, len(order), batch_size):
+        for start in progress(range(0, len(order), batch_size), desc="log-likelihood", unit="batch"):
             batch = [segments[s] for s in order[start:start + batch_size]]
             width = max(len(ids) for _, ids, _ in batch)
             ids = torch.full((len(batch), width), pad, dtype=torch.long)

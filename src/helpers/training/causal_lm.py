@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.progress import progress as progress_bar
+
 LOG_FILE = "training_log.csv"
 SUMMARY_FILE = "training_summary.json"
 # the columns of training_log.csv, for every trainer of the study (TRL trainers add their own after these)
@@ -234,7 +236,8 @@ def train_causal_lm(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: T
 
     record(float("nan"))
     started = time.perf_counter()
-    for batch in loader:
+    for batch in (progress_bar(loader, desc="training", unit="batch") if progress and accelerator.is_main_process
+                  else loader):
         with accelerator.accumulate(model):
             loss = model(input_ids=batch, labels=batch).loss
             accelerator.backward(loss)
