@@ -32,12 +32,18 @@ def _is_parameters_cell(cell) -> bool:
 
 
 def sync_notebook(notebook: Path, check_only: bool = False) -> bool:
-    """Rewrite a notebook's parameters cell from the smoke profile and strip outputs; True if it changed."""
+    """Rewrite a notebook's parameters cell from the smoke profile, tag drawing cells, strip outputs; True if changed."""
     import nbformat
+
+    from helpers.cells import FIGURE_TAG, untagged_drawing_cells
 
     nb = nbformat.read(notebook, as_version=4)
     stage = notebook.stem
     changed = False
+    for index in untagged_drawing_cells(nb.cells):
+        # the figure tag is what the tests count figures by; a drawing cell without it would go unchecked
+        nb.cells[index].setdefault("metadata", {}).setdefault("tags", []).append(FIGURE_TAG)
+        changed = True
     for cell in nb.cells:
         if _is_parameters_cell(cell):
             source = parameters_cell_source(stage)
