@@ -141,6 +141,7 @@ def toward_half(table: pd.DataFrame, treated: str, baseline: str, measure: str =
                       high=float(result.confidence_interval.high), level=level, n=len(a))
 
 
-def interval_text(result: stats.BootstrapResult | TowardHalf, digits: int = 3) -> str:
-    """`+0.012 [-0.004, +0.030]` for prose and tables."""
-    return f"{result.estimate:+.{digits}f} [{result.low:+.{digits}f}, {result.high:+.{digits}f}]"
+def interval_text(result: stats.BootstrapResult | TowardHalf | dict, digits: int = 3) -> str:
+    """`+0.012 [-0.004, +0.030]` for prose and tables, from a result or its `as_dict()`."""
+    values = result if isinstance(result, dict) else result.as_dict()
+    return f"{values['estimate']:+.{digits}f} [{values['low']:+.{digits}f}, {values['high']:+.{digits}f}]"
