@@ -2,12 +2,13 @@
 
 Why not `model.generate`: the papers' loop calls it once per prompt, which leaves the CPU idle on tiny
 models, and `generate` silently applies top_k=50. Here many prompts x k samples share each forward
-pass, each prompt is encoded once (its KV cache is copied to its k rows), finished rows leave the
-batch, and every row draws its uniforms from its own generator seeded by (seed, prompt text,
-occurrence, sample), so a continuation does not depend on the batch size or on the other prompts
-(up to float rounding of batched matrix products, which could only flip a draw that falls within
-~1e-7 of a token boundary). Two models sampled with the same seed share their uniforms per prompt:
-common random numbers, which make paired comparisons of models less noisy.
+pass (several benchmarks' prompts too, `generate_requests`), each distinct prompt is encoded once (its
+KV cache is copied to its k rows), the KV cache is preallocated and written in place (no per-step
+concatenation), finished rows leave the batch, and every row draws its uniforms from its own generator
+seeded by (seed, prompt text, occurrence, sample), so a continuation does not depend on the batch size
+or on the other prompts (up to float rounding of batched matrix products, which could only flip a draw
+that falls within ~1e-7 of a token boundary). Two models sampled with the same seed share their uniforms
+per prompt: common random numbers, which make paired comparisons of models less noisy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,14 @@ COLUMNS = ("prompt_index", "sample", "continuation", "n_new_tokens", "truncated_
 # finished rows are dropped from the batch once they are at least this share of it (copying the
 # KV cache costs about one decoding step, so compacting after every single finished row would not pay)
 COMPACT_SHARE = 0.125
+# automatic batch size: rows per forward pass such that the KV cache and the per-row vocabulary buffers
+# stay within this many bytes, between the two bounds (measured in benchmarks/: larger batches keep
+# gaining on CPU until the matrices leave the caches, and memory grows linearly)
+AUTO_BATCH_BYTES = 192 << 20
+AUTO_BATCH_ROWS = (64, 1024)
+# the nucleus is searched among each row's most likely tokens first (a partial sort); rows whose nucleus
+# is wider fall back to sorting their whole distribution
+NUCLEUS_CANDIDATES = (64, 1024)
 
 
 @dataclass(frozen=True)
@@ -80,14 +89,32 @@ class DecodingConfig:
         return (f"k={self.num_samples} samples, {self.max_new_tokens} new tokens, top-p {self.top_p}, "
                 f"{top_k}, T={self.temperature}")
 
+    def sampling(self) -> tuple:
+        """Everything but k: requests that agree on it can share forward passes."""
+        return (self.max_new_tokens, float(self.top_p), int(self.top_k), float(self.temperature), self.do_sample)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Prompts to continue under one decoding protocol, each conditioned on `prefix` (a control text)."""
+
+    prompts: tuple[str, ...]
+    decoding: DecodingConfig
+    prefix: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prompts", tuple(self.prompts))
+        if not isinstance(self.decoding, DecodingConfig):
+            raise TypeError(f"decoding must be a DecodingConfig, got {type(self.decoding).__name__}")
+
 
 def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def generate_continuations(model, tokenizer, prompts: Sequence[str], decoding: DecodingConfig, seed: int,
-                           batch_size: int = 64, cache_dir: Path | None = None, model_digest: str | None = None,
-                           prefix: str = "", add_bos: bool = True) -> pd.DataFrame:
+                           batch_size: int | None = None, cache_dir: Path | None = None,
+                           model_digest: str | None = None, prefix: str = "", add_bos: bool = True) -> pd.DataFrame:
     """Sample `decoding.num_samples` continuations per prompt; one row per (prompt_index, sample).
 
     Each sequence is BOS (if `add_bos`, and always for an empty prompt) + tokens of `prefix + prompt`.
@@ -96,22 +123,48 @@ def generate_continuations(model, tokenizer, prompts: Sequence[str], decoding: D
     `n_new_tokens`); continuations are decoded without special tokens. With `model_digest` and
     `cache_dir` the frame is cached under a key of (engine version, model digest and dtype, tokenizer,
     prompts, prefix, decoding, seed, add_bos) and a rerun returns it without touching the model.
+    `batch_size` (rows per forward pass) changes speed and memory only; None picks it from memory.
     """
     if not isinstance(decoding, DecodingConfig):
         raise TypeError(f"decoding must be a DecodingConfig, got {type(decoding).__name__}")
-    if not _is_int(batch_size) or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
-    prompts = list(prompts)
-    cache_file = None
-    if model_digest is not None and cache_dir is not None:
-        key = generation_cache_key(model, tokenizer, prompts, decoding, seed, model_digest, prefix, add_bos)
-        cache_file = Path(cache_dir) / f"generations-{key[:32]}.parquet"
-        if cache_file.is_file():
-            return pd.read_parquet(cache_file)
-    frame = _generate(model, tokenizer, prompts, decoding, seed, batch_size, prefix, add_bos)
-    if cache_file is not None:
-        io.write_parquet(cache_file, frame)
-    return frame
+    request = GenerationRequest(tuple(prompts), decoding, prefix)
+    return generate_requests(model, tokenizer, [request], seed, batch_size=batch_size, cache_dir=cache_dir,
+                             model_digest=model_digest, add_bos=add_bos)[0]
+
+
+def generate_requests(model, tokenizer, requests: Sequence[GenerationRequest], seed: int,
+                      batch_size: int | None = None, cache_dir: Path | None = None, model_digest: str | None = None,
+                      add_bos: bool = True) -> list[pd.DataFrame]:
+    """`generate_continuations` for several requests at once: one frame per request, each as if alone.
+
+    Requests whose decoding agrees on everything but k share forward passes (rows of all of them are
+    pooled and batched by prompt length), which keeps batches full when each request alone is small.
+    Each request is cached on its own, so a changed request does not regenerate the others.
+    """
+    if batch_size is not None and (not _is_int(batch_size) or batch_size < 1):
+        raise ValueError(f"batch_size must be an int >= 1 or None (automatic), got {batch_size!r}")
+    requests = list(requests)
+    frames: list[pd.DataFrame | None] = [None] * len(requests)
+    cache_files: dict[int, Path] = {}
+    pending: dict[tuple, list[int]] = {}
+    for index, request in enumerate(requests):
+        if not isinstance(request, GenerationRequest):
+            raise TypeError(f"requests must be GenerationRequest objects; item {index} is {type(request).__name__}")
+        if model_digest is not None and cache_dir is not None:
+            key = generation_cache_key(model, tokenizer, request.prompts, request.decoding, seed, model_digest,
+                                       request.prefix, add_bos)
+            cache_files[index] = Path(cache_dir) / f"generations-{key[:32]}.parquet"
+            if cache_files[index].is_file():
+                frames[index] = pd.read_parquet(cache_files[index])
+                continue
+        pending.setdefault(request.decoding.sampling(), []).append(index)
+    for members in pending.values():
+        for index, frame in zip(members, _generate_pooled(model, tokenizer, [requests[i] for i in members], seed,
+                                                          batch_size, add_bos)):
+            frames[index] = frame
+            if index in cache_files:
+                io.write_parquet(cache_files[index], frame)
+    return frames
 
 
 def generation_cache_key(model, tokenizer, prompts: Sequence[str], decoding: DecodingConfig, seed: int,
@@ -133,10 +186,18 @@ def generation_cache_key(model, tokenizer, prompts: Sequence[str], decoding: Dec
 
 
 def tokenizer_fingerprint(tokenizer) -> str:
-    """sha256 of the tokenizer's full definition (vocabulary, merges, special tokens)."""
+    """sha256 of the tokenizer's full definition (vocabulary, merges, special tokens); memoised per object."""
+    cached = getattr(tokenizer, "_helpers_fingerprint", None)
+    if cached is not None:
+        return cached
     backend = getattr(tokenizer, "backend_tokenizer", None)
     text = backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()[:16]
+    try:
+        tokenizer._helpers_fingerprint = fingerprint
+    except AttributeError:  # a tokenizer that refuses new attributes is hashed every time
+        pass
+    return fingerprint
 
 
 def row_seeds(prompts: Sequence[str], num_samples: int, seed: int) -> np.ndarray:
@@ -155,7 +216,7 @@ def row_seeds(prompts: Sequence[str], num_samples: int, seed: int) -> np.ndarray
     return seeds
 
 
-def _encode_prompts(tokenizer, prompts: list[str], prefix: str, budget: int, add_bos: bool
+def _encode_prompts(tokenizer, prompts: Sequence[str], prefix: str, budget: int, add_bos: bool
                     ) -> tuple[list[list[int]], list[bool]]:
     """Token ids per prompt (BOS + prefix + prompt), left-truncated to `budget`, with truncation flags."""
     joint = encode(tokenizer, [prefix + p for p in prompts])
@@ -177,41 +238,79 @@ def _encode_prompts(tokenizer, prompts: list[str], prefix: str, budget: int, add
     return sequences, truncated
 
 
-def _generate(model, tokenizer, prompts: list[str], decoding: DecodingConfig, seed: int, batch_size: int,
-              prefix: str, add_bos: bool) -> pd.DataFrame:
-    """Run the sampling loop over all prompts x samples; returns the long frame in (prompt, sample) order."""
-    k = decoding.num_samples
+@dataclass
+class _Rows:
+    """The pooled rows of several requests: prompt ids per row, its seed, and where each request's rows are."""
+
+    sequences: list[list[int]] = field(default_factory=list)  # per distinct prompt of a request
+    prompt_of_row: list[int] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+    spans: list[tuple[int, int, int, list[bool]]] = field(default_factory=list)  # (first row, n prompts, k, truncated)
+
+
+def _generate_pooled(model, tokenizer, requests: list[GenerationRequest], seed: int, batch_size: int | None,
+                     add_bos: bool) -> list[pd.DataFrame]:
+    """Sample every request's rows in shared batches; returns one frame per request in (prompt, sample) order."""
+    decoding = requests[0].decoding
     window = context_length(model)
     budget = window - decoding.max_new_tokens
     if budget < 1:
         raise ValueError(f"max_new_tokens={decoding.max_new_tokens} leaves no room for a prompt in the "
                          f"model's context of {window} positions")
-    sequences, truncated = _encode_prompts(tokenizer, prompts, prefix, budget, add_bos)
-    seeds = row_seeds(prompts, k, seed)
-    n_rows = len(prompts) * k
+    rows = _Rows()
+    for request in requests:
+        sequences, truncated = _encode_prompts(tokenizer, request.prompts, request.prefix, budget, add_bos)
+        k = request.decoding.num_samples
+        rows.spans.append((len(rows.prompt_of_row), len(sequences), k, truncated))
+        first_prompt = len(rows.sequences)
+        rows.sequences.extend(sequences)
+        rows.prompt_of_row.extend(first_prompt + i for i in range(len(sequences)) for _ in range(k))
+        rows.seeds.extend(row_seeds(request.prompts, k, seed).reshape(-1).tolist())
+    n_rows = len(rows.prompt_of_row)
+    lengths = [len(rows.sequences[p]) for p in rows.prompt_of_row]
     new_tokens: list[list[int]] = [[] for _ in range(n_rows)]
-    # longest prompts first: equal lengths share a batch (little padding) and memory peaks early
-    order = sorted(range(n_rows), key=lambda r: (-len(sequences[r // k]), r))
-    with evaluation_mode(model):
-        for start in range(0, n_rows, batch_size):
-            rows = order[start:start + batch_size]
-            generated = _generate_batch(model, tokenizer, sequences, rows, k, seeds, decoding)
-            for row, tokens in zip(rows, generated):
-                new_tokens[row] = tokens
+    if n_rows:
+        rows_per_batch = batch_size or auto_batch_size(model, max(lengths) + decoding.max_new_tokens)
+        # longest prompts first: equal lengths share a batch (little padding) and memory peaks early
+        order = sorted(range(n_rows), key=lambda r: (-lengths[r], r))
+        with evaluation_mode(model):
+            for start in range(0, n_rows, rows_per_batch):
+                batch = order[start:start + rows_per_batch]
+                generated = _generate_batch(model, tokenizer, [rows.sequences[rows.prompt_of_row[r]] for r in batch],
+                                            [rows.seeds[r] for r in batch], decoding)
+                for row, tokens in zip(batch, generated):
+                    new_tokens[row] = tokens
     texts = tokenizer.batch_decode(new_tokens, skip_special_tokens=True) if n_rows else []
-    frame = pd.DataFrame({
-        "prompt_index": np.repeat(np.arange(len(prompts), dtype=np.int64), k),
-        "sample": np.tile(np.arange(k, dtype=np.int64), len(prompts)),
-        "continuation": pd.Series(texts, dtype="str"),
-        "n_new_tokens": np.array([len(t) for t in new_tokens], dtype=np.int64),
-        "truncated_prompt": np.repeat(np.array(truncated, dtype=bool), k),
-    })
-    return frame[list(COLUMNS)]
+    frames = []
+    for first, n_prompts, k, truncated in rows.spans:
+        span = slice(first, first + n_prompts * k)
+        frame = pd.DataFrame({
+            "prompt_index": np.repeat(np.arange(n_prompts, dtype=np.int64), k),
+            "sample": np.tile(np.arange(k, dtype=np.int64), n_prompts),
+            "continuation": pd.Series(texts[span], dtype="str"),
+            "n_new_tokens": np.array([len(t) for t in new_tokens[span]], dtype=np.int64),
+            "truncated_prompt": np.repeat(np.array(truncated, dtype=bool), k),
+        })
+        frames.append(frame[list(COLUMNS)])
+    return frames
 
 
-def _generate_batch(model, tokenizer, sequences: list[list[int]], rows: list[int], k: int, seeds: np.ndarray,
-                    decoding: DecodingConfig) -> list[list[int]]:
-    """New token ids (EOS excluded) for the given rows; each row is (prompt = row // k, sample = row % k)."""
+def auto_batch_size(model, positions: int) -> int:
+    """Rows per forward pass whose KV cache (`positions` per row) and vocabulary buffers fit AUTO_BATCH_BYTES."""
+    config = getattr(model, "config", None)
+    get = lambda *names: next((int(getattr(config, n)) for n in names if isinstance(getattr(config, n, None), int)), 0)
+    layers = get("n_layer", "num_hidden_layers") or 12
+    width = get("n_embd", "hidden_size") or 768
+    vocab = get("vocab_size") or 50000
+    element = next(model.parameters()).element_size()
+    per_row = 2 * layers * positions * width * element + 4 * vocab * 8
+    low, high = AUTO_BATCH_ROWS
+    return int(min(high, max(low, AUTO_BATCH_BYTES // max(per_row, 1))))
+
+
+def _generate_batch(model, tokenizer, sequences: list[list[int]], seeds: list[int], decoding: DecodingConfig
+                    ) -> list[list[int]]:
+    """New token ids (EOS excluded) of each row, a row being a prompt's token ids and its random stream's seed."""
     import torch
 
     device = model_device(model)
@@ -219,23 +318,21 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], rows: list[int
     pad = pad_token_id(tokenizer)
     steps = decoding.max_new_tokens
     extra = {"logits_to_keep": 1} if forward_accepts(model, "logits_to_keep") else {}
-    uniforms = torch.stack([
-        torch.rand(steps, generator=torch.Generator().manual_seed(int(seeds[r // k, r % k])), dtype=torch.float64)
-        for r in rows
-    ]).to(device)
-    cache, logits, mask, can_select = _prefill(model, sequences, [r // k for r in rows], pad, extra)
-    next_position = mask.sum(-1)  # position of the first new token, per row
+    uniforms = torch.stack([torch.rand(steps, generator=torch.Generator().manual_seed(int(s)), dtype=torch.float64)
+                            for s in seeds]).to(device)
+    cache, logits, mask, can_select = _prefill(model, sequences, pad, extra, steps)
+    width = mask.shape[1] - steps
+    next_position = mask[:, :width].sum(-1)  # position of the first new token, per row
 
-    active = torch.arange(len(rows), device=device)  # batch position -> index into `rows`
-    finished = torch.zeros(len(rows), dtype=torch.bool, device=device)
-    collected: list[list[int]] = [[] for _ in rows]
+    n = len(sequences)
+    active = torch.arange(n, device=device)  # batch position -> row
+    finished = torch.zeros(n, dtype=torch.bool, device=device)
+    collected = torch.full((n, steps), -1, dtype=torch.long, device=device)
     for step in range(steps):
         tokens = choose_tokens(logits, uniforms[:, step], decoding)
         if eos is not None:
             finished = finished | (tokens == eos)
-        for row_index, token, stop in zip(active.tolist(), tokens.tolist(), finished.tolist()):
-            if not stop:
-                collected[row_index].append(token)
+        collected[active, step] = tokens.masked_fill(finished, -1)
         if step == steps - 1 or bool(finished.all()):
             break
         if can_select and int(finished.sum()) >= max(1, int(COMPACT_SHARE * len(active))):
@@ -244,41 +341,130 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], rows: list[int
             active, tokens, mask, finished = active[kept], tokens[kept], mask[kept], finished[kept]
             next_position, uniforms = next_position[kept], uniforms[kept]
         # finished rows still in the batch run on a pad token; what they draw is never collected
-        tokens = torch.where(finished, torch.full_like(tokens, pad), tokens)
-        mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=-1)
-        out = model(input_ids=tokens[:, None], attention_mask=mask, position_ids=next_position[:, None],
-                    past_key_values=cache, use_cache=True, **extra)
+        tokens = tokens.masked_fill(finished, pad)
+        out = model(input_ids=tokens[:, None], attention_mask=mask[:, :width + step + 1],
+                    position_ids=next_position[:, None], past_key_values=cache, use_cache=True, **extra)
         cache, logits = out.past_key_values, out.logits[:, -1]
         next_position = next_position + 1
-    return collected
+    # a row's collected ids are a prefix (a finished row stays finished): cut at the first -1
+    collected = collected.cpu().numpy()
+    lengths = np.where((collected < 0).any(1), (collected < 0).argmax(1), steps)
+    return [collected[row, :length].tolist() for row, length in enumerate(lengths)]
 
 
-def _prefill(model, sequences: list[list[int]], prompt_of_row: list[int], pad: int, extra: dict):
-    """Encode each distinct prompt once and copy its KV cache to its rows: (cache, last logits, mask, selectable)."""
+def _prefill(model, sequences: list[list[int]], pad: int, extra: dict, steps: int):
+    """Encode each distinct prompt once and copy its KV cache to its rows: (cache, last logits, mask, selectable).
+
+    The mask has `steps` extra columns of ones for the new tokens; the cache has room for them too.
+    """
     import torch
 
     device = model_device(model)
-    unique = sorted(set(prompt_of_row))
-    slot = {p: i for i, p in enumerate(unique)}
-    row_to_slot = torch.tensor([slot[p] for p in prompt_of_row], device=device)
+    slot: dict[tuple[int, ...], int] = {}
+    row_to_slot = [slot.setdefault(tuple(seq), len(slot)) for seq in sequences]
+    unique = list(slot)
     # left padding: every prompt's last token sits in the last column, where the first new token is predicted
-    width = max(len(sequences[p]) for p in unique)
+    width = max(len(seq) for seq in unique)
     ids = torch.full((len(unique), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(unique), width), dtype=torch.long)
-    for i, p in enumerate(unique):
-        ids[i, width - len(sequences[p]):] = torch.tensor(sequences[p], dtype=torch.long)
-        mask[i, width - len(sequences[p]):] = 1
+    mask = torch.zeros((len(unique), width + steps), dtype=torch.long)
+    for i, seq in enumerate(unique):
+        ids[i, width - len(seq):] = torch.tensor(seq, dtype=torch.long)
+        mask[i, width - len(seq):] = 1
     ids, mask = ids.to(device), mask.to(device)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **extra)
-    cache = out.past_key_values
-    if hasattr(cache, "batch_select_indices"):
-        cache.batch_select_indices(row_to_slot)
-        return cache, out.logits[:, -1][row_to_slot], mask[row_to_slot], True
-    # a cache that cannot select rows: encode the prompts again, one copy per row
-    ids, mask, positions = ids[row_to_slot], mask[row_to_slot], positions[row_to_slot]
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **extra)
+    index = torch.tensor(row_to_slot, device=device)
+    positions = (mask[:, :width].cumsum(-1) - 1).clamp(min=0)
+    out = model(input_ids=ids, attention_mask=mask[:, :width], position_ids=positions, use_cache=True, **extra)
+    prefilled = out.past_key_values
+    rows_cache = preallocated_cache(prefilled, index, width + steps)
+    if rows_cache is not None:
+        return rows_cache, out.logits[:, -1][index], mask[index], True
+    # a cache of another kind (e.g. a custom model's tuples): encode the prompts again, one copy per row
+    ids, mask, positions = ids[index], mask[index], positions[index]
+    out = model(input_ids=ids, attention_mask=mask[:, :width], position_ids=positions, use_cache=True, **extra)
     return out.past_key_values, out.logits[:, -1], mask, False
+
+
+def preallocated_cache(prefilled, rows, capacity: int):
+    """A `transformers` Cache holding `prefilled`'s keys and values for `rows`, with room for `capacity` positions.
+
+    None when `prefilled` is not a cache of plain attention layers (then the caller falls back).
+    """
+    try:
+        from transformers.cache_utils import Cache, DynamicLayer
+    except ImportError:
+        return None
+    if not isinstance(prefilled, Cache) or not prefilled.layers:
+        return None
+    if any(type(layer) is not DynamicLayer or not layer.is_initialized for layer in prefilled.layers):
+        return None
+    return Cache(layers=[PreallocatedLayer.from_prefill(layer.keys, layer.values, rows, capacity)
+                         for layer in prefilled.layers])
+
+
+try:
+    from transformers.cache_utils import DynamicLayer as _DynamicLayer
+except ImportError:  # pragma: no cover - transformers is a dependency of the engines
+    _DynamicLayer = object
+
+
+class PreallocatedLayer(_DynamicLayer):
+    """A KV-cache layer with room for every position of the generation: written in place, read as views.
+
+    `DynamicLayer` concatenates the new key/value to the whole cache at every step (a copy of the cache per
+    step and layer); here the buffers are allocated once at prefill and each step writes one column.
+    """
+
+    @classmethod
+    def from_prefill(cls, keys, values, rows, capacity: int) -> PreallocatedLayer:
+        """The layer for `rows` of a prefilled cache (keys/values [prompts, heads, width, dim])."""
+        import torch
+
+        layer = cls()
+        layer.dtype, layer.device = keys.dtype, keys.device
+        width = keys.shape[-2]
+        layer._keys = torch.empty((len(rows), keys.shape[1], capacity, keys.shape[-1]), dtype=keys.dtype,
+                                  device=keys.device)
+        layer._values = torch.empty((len(rows), values.shape[1], capacity, values.shape[-1]), dtype=values.dtype,
+                                    device=values.device)
+        layer._keys[:, :, :width].copy_(keys.index_select(0, rows))
+        layer._values[:, :, :width].copy_(values.index_select(0, rows))
+        layer.length = width
+        layer._expose()
+        layer.is_initialized = True
+        return layer
+
+    def _expose(self) -> None:
+        self.keys = self._keys[:, :, :self.length]
+        self.values = self._values[:, :, :self.length]
+
+    def lazy_initialization(self, key_states, value_states) -> None:
+        raise RuntimeError("a PreallocatedLayer is built from a prefilled cache (PreallocatedLayer.from_prefill)")
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        """Write the new positions into the buffers; returns views of every position so far."""
+        end = self.length + key_states.shape[-2]
+        if end > self._keys.shape[-2]:
+            raise RuntimeError(f"the KV cache holds {self._keys.shape[-2]} positions; {end} were needed")
+        self._keys[:, :, self.length:end] = key_states
+        self._values[:, :, self.length:end] = value_states
+        self.length = end
+        self._expose()
+        return self.keys, self.values
+
+    def get_seq_length(self) -> int:
+        return self.length
+
+    def batch_select_indices(self, indices) -> None:
+        """Keep only the `indices` rows (the used positions are copied, not the spare room)."""
+        import torch
+
+        keys = torch.empty((len(indices), *self._keys.shape[1:]), dtype=self._keys.dtype, device=self._keys.device)
+        values = torch.empty((len(indices), *self._values.shape[1:]), dtype=self._values.dtype,
+                             device=self._values.device)
+        keys[:, :, :self.length] = self._keys[indices, :, :self.length]
+        values[:, :, :self.length] = self._values[indices, :, :self.length]
+        self._keys, self._values = keys, values
+        self._expose()
 
 
 def choose_tokens(logits, uniforms, decoding: DecodingConfig):
@@ -294,21 +480,73 @@ def choose_tokens(logits, uniforms, decoding: DecodingConfig):
     logits = logits.float()
     if not decoding.do_sample:
         return logits.argmax(dim=-1)
-    logits = logits / decoding.temperature
+    if decoding.temperature != 1.0:
+        logits = logits / decoding.temperature
     vocab = logits.shape[-1]
     if 0 < decoding.top_k < vocab:
         kth = torch.topk(logits, decoding.top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     probs = torch.softmax(logits, dim=-1)
-    if decoding.top_p < 1.0:
-        ascending = _sorted_ascending(probs)
-        removed = (ascending.cumsum(dim=-1) <= 1.0 - decoding.top_p).sum(dim=-1).clamp(max=vocab - 1)
-        smallest_kept = ascending.gather(-1, removed.unsqueeze(-1))
-        probs = probs.masked_fill(probs < smallest_kept, 0.0)
+    if decoding.top_p >= 1.0:
+        return _inverse_cdf(probs, uniforms)
+    return _nucleus_draw(probs, uniforms, decoding.top_p)
+
+
+def _inverse_cdf(probs, uniforms):
+    """Token whose cumulative probability (vocabulary order, float64) first exceeds u x total mass, per row."""
+    import torch
+
     cumulative = probs.double().cumsum(dim=-1)
     target = (uniforms.double() * cumulative[:, -1]).unsqueeze(-1)
-    position = torch.searchsorted(cumulative, target, right=True).clamp(max=vocab - 1)
+    position = torch.searchsorted(cumulative, target, right=True).clamp(max=probs.shape[-1] - 1)
     return position.squeeze(-1)
+
+
+def _nucleus_draw(probs, uniforms, top_p: float):
+    """Top-p sampling without sorting the vocabulary when the nucleus is small.
+
+    The threshold is the same as a full ascending sort gives: the mass outside the j most likely tokens
+    is the ascending cumulative sum at position V-1-j, so the kept count is the number of j with that
+    mass above 1 - top_p. It is read off each row's `NUCLEUS_CANDIDATES` most likely tokens (a partial
+    sort); only rows whose nucleus is wider, or whose boundary ties reach past the candidates, sort the
+    full distribution. The draw then runs over the kept tokens in vocabulary order, as over the full
+    vocabulary (the removed tokens add exact zeros to the float64 cumulative sum).
+    """
+    import torch
+
+    rows, vocab = probs.shape
+    limit = 1.0 - top_p
+    tokens = torch.empty(rows, dtype=torch.long, device=probs.device)
+    todo = torch.arange(rows, device=probs.device)
+    total = probs.sum(dim=-1, dtype=torch.float64)
+    for candidates in NUCLEUS_CANDIDATES:
+        if candidates >= vocab or not len(todo):
+            break
+        part = probs[todo]
+        values, index = torch.topk(part, candidates, dim=-1)  # descending
+        outside = total[todo, None] - values.double().cumsum(dim=-1)  # mass outside the top 1..m
+        tails = torch.cat([total[todo, None], outside], dim=-1).float()  # j = 0..m, as float32 like the sort
+        kept = (tails[:, :candidates] > limit).sum(dim=-1)
+        smallest = values.gather(-1, (kept - 1).unsqueeze(-1))
+        # resolved: the mass outside the top m is already <= limit and no tie of the boundary lies beyond m
+        done = (tails[:, candidates] <= limit) & (values[:, -1:] < smallest).squeeze(-1)
+        if bool(done.any()):
+            picked = done.nonzero().squeeze(-1)
+            order = index[picked].argsort(dim=-1)
+            vocab_index = index[picked].gather(-1, order)
+            masses = values[picked].masked_fill(values[picked] < smallest[picked], 0.0).gather(-1, order)
+            cumulative = masses.double().cumsum(dim=-1)
+            target = (uniforms[todo[picked]].double() * cumulative[:, -1]).unsqueeze(-1)
+            position = torch.searchsorted(cumulative, target, right=True).clamp(max=candidates - 1)
+            tokens[todo[picked]] = vocab_index.gather(-1, position).squeeze(-1)
+        todo = todo[~done]
+    if len(todo):
+        part = probs[todo]
+        ascending = _sorted_ascending(part)
+        removed = (ascending.cumsum(dim=-1) <= limit).sum(dim=-1).clamp(max=vocab - 1)
+        smallest_kept = ascending.gather(-1, removed.unsqueeze(-1))
+        tokens[todo] = _inverse_cdf(part.masked_fill(part < smallest_kept, 0.0), uniforms[todo])
+    return tokens
 
 
 def _sorted_ascending(probs):
@@ -316,6 +554,6 @@ def _sorted_ascending(probs):
     import torch
 
     if probs.device.type == "cpu":
-        # numpy's vectorised sort is ~4x faster than torch.sort here and was the decoding step's bottleneck
+        # numpy's vectorised sort is ~4x faster than torch.sort here
         return torch.from_numpy(np.sort(probs.contiguous().numpy(), axis=-1))
     return torch.sort(probs, dim=-1).values
