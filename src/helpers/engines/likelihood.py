@@ -82,6 +82,28 @@ def sequence_logprobs(model, tokenizer, texts: Sequence[str], contexts: Sequence
     return pd.DataFrame({"sum_logprob": sums, "mean_logprob": means, "n_tokens": counts})
 
 
+def sequence_logprobs_requests(model, tokenizer, requests: Sequence[tuple[Sequence[str], Sequence[str] | None]],
+                               batch_size: int | None = None, add_bos: bool = True,
+                               max_batch_tokens: int = MAX_BATCH_TOKENS) -> list[pd.DataFrame]:
+    """`sequence_logprobs` of several (texts, contexts) requests in one pass: one frame per request.
+
+    Pooling them lets the length buckets fill across requests (CrowS sentences, probe candidates and
+    held-out documents of one model share batches); each frame is what the request alone gives.
+    """
+    texts, contexts, sizes = [], [], []
+    for request_texts, request_contexts in requests:
+        request_texts = list(request_texts)
+        if request_contexts is not None and len(request_contexts) != len(request_texts):
+            raise ValueError(f"got {len(request_texts)} texts but {len(request_contexts)} contexts")
+        texts.extend(request_texts)
+        contexts.extend(list(request_contexts) if request_contexts is not None else [""] * len(request_texts))
+        sizes.append(len(request_texts))
+    frame = sequence_logprobs(model, tokenizer, texts, contexts=contexts, batch_size=batch_size, add_bos=add_bos,
+                              max_batch_tokens=max_batch_tokens)
+    bounds = np.cumsum([0, *sizes])
+    return [frame.iloc[start:stop].reset_index(drop=True) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
 def _encode_contexts(tokenizer, contexts: list[str]) -> list[list[int]]:
     """Token ids of each context; a context repeated (a prompt's k continuations) is encoded once."""
     distinct = list(dict.fromkeys(contexts))

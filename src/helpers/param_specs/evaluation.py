@@ -29,7 +29,8 @@ SPECS = [
     ParamSpec("fluency_reference", "str", "model scoring continuation fluency: a model name from the study or a Hub id or path",
               nonempty=True),
     ParamSpec("heldout_docs", "int", "held-out pretraining documents for corpus perplexity", minimum=1),
-    ParamSpec("batch_size", "int", "prompts or sentences per forward pass", minimum=1),
+    ParamSpec("batch_size", "int?", "rows per forward pass (speed and memory only); null lets the engines choose",
+              minimum=1),
     ParamSpec("bootstrap_resamples", "int", "resamples of the paired bootstrap CIs against BASE", minimum=100),
 ]
 
