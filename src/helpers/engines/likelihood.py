@@ -8,9 +8,10 @@ each score W/2 new tokens conditioned on the W - W/2 tokens before them (so ever
 once, with at least W/2 tokens of left context).
 
 Speed: sequences are sorted by length and cut into batches of at most `max_batch_tokens` positions
-whose padding stays under `MAX_PADDING_SHARE` (length buckets, left-padded so that every row's scored
-tokens end in the last column); the output layer and the normaliser run only on the scored positions
-(`logits_to_keep`), never on padding or on context tokens.
+whose padding stays under `MAX_PADDING_SHARE` (length buckets; equal lengths share a batch unpadded),
+left-padded so that every row's scored tokens end in the last column. The output layer runs on each
+batch's last max(scored) + 1 columns only (`logits_to_keep`), not on the context, and the normaliser
+only on the scored positions.
 """
 
 from __future__ import annotations
@@ -132,10 +133,16 @@ def scoring_windows(stream: list[int], first_scored: int, window: int) -> list[t
 
 
 def length_buckets(lengths: Sequence[int], max_rows: int | None, max_tokens: int,
-                   max_padding_share: float = MAX_PADDING_SHARE) -> list[list[int]]:
+                   max_padding_share: float = MAX_PADDING_SHARE, scored: Sequence[int] | None = None
+                   ) -> list[list[int]]:
     """Batches of segment indices, longest first: each within `max_tokens` padded positions and `max_rows`
-    rows, its padding at most `max_padding_share` of its positions (a single row is never padded)."""
-    order = sorted(range(len(lengths)), key=lambda s: (-lengths[s], s))
+    rows, its padding at most `max_padding_share` of its positions (a single row is never padded).
+
+    Equal lengths are ordered by `scored` (tokens scored per segment), most first, so that a batch's rows
+    score similar numbers of tokens (the output layer runs on each batch's last max(scored) + 1 columns).
+    """
+    scored = scored if scored is not None else [0] * len(lengths)
+    order = sorted(range(len(lengths)), key=lambda s: (-lengths[s], -scored[s], s))
     batches: list[list[int]] = []
     current: list[int] = []
     real = 0
@@ -165,7 +172,8 @@ def _score_segments(model, tokenizer, segments: list[tuple[int, list[int], int]]
     device = model_device(model)
     pad = pad_token_id(tokenizer)
     keep_logits = forward_accepts(model, "logits_to_keep")
-    batches = length_buckets([len(ids) for _, ids, _ in segments], batch_size, max_batch_tokens)
+    batches = length_buckets([len(ids) for _, ids, _ in segments], batch_size, max_batch_tokens,
+                             scored=[n for _, _, n in segments])
     with evaluation_mode(model):
         for batch in batches:
             rows = [segments[s] for s in batch]
