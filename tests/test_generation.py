@@ -382,3 +382,24 @@ def test_automatic_batch_size_follows_memory(fitted):
     assert AUTO_BATCH_ROWS[0] <= large <= small <= AUTO_BATCH_ROWS[1]
     with pytest.raises(ValueError, match="batch_size"):
         generate_continuations(fitted, tiny_tokenizer(), ["a"], sample_config(), seed=0, batch_size=0)
+
+
+def test_merged_lora_adapter_gives_the_unmerged_models_outputs(fitted, tokenizer):
+    import copy
+
+    from peft import LoraConfig, get_peft_model
+
+    from helpers.engines.common import merged_for_inference
+    from helpers.engines.likelihood import sequence_logprobs
+
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn", "c_proj", "c_fc"], fan_in_fan_out=True,
+                        init_lora_weights=False)
+    adapted = get_peft_model(copy.deepcopy(fitted), config).eval()
+    greedy = DecodingConfig(num_samples=1, max_new_tokens=8, do_sample=False)
+    unmerged = generate_continuations(adapted, tokenizer, PROMPTS, greedy, seed=0)
+    unmerged_ll = sequence_logprobs(adapted, tokenizer, PROMPTS)
+    merged = merged_for_inference(adapted)
+    assert type(merged).__name__ == "GPT2LMHeadModel"
+    pd.testing.assert_frame_equal(generate_continuations(merged, tokenizer, PROMPTS, greedy, seed=0), unmerged)
+    assert (sequence_logprobs(merged, tokenizer, PROMPTS)["sum_logprob"] - unmerged_ll["sum_logprob"]).abs().max() < 1e-5
+    assert merged_for_inference(fitted) is fitted

@@ -21,6 +21,7 @@ import pandas as pd
 from helpers import datasets, io
 from helpers.engines import generation
 from helpers.engines.classifiers import accelerate_scorer
+from helpers.engines.common import merged_for_inference
 from helpers.engines.generation import DecodingConfig, GenerationRequest, generate_continuations, generate_requests
 from helpers.engines.likelihood import sequence_logprobs, sequence_logprobs_requests
 from helpers.metrics import bias, quality, toxicity
@@ -532,7 +533,8 @@ def evaluate_models(cards: Sequence, load: Callable[[Any], tuple[Any, Any]], sco
     The key (`result_key_payload`) covers the model (weights, tokenizer, prefix, an adapter's parent), the
     protocol, the evaluation items, the scorer, the fluency reference, the seed, the device, the package
     versions and the source of the code that computes the results. A model whose key is stored is not
-    loaded at all; the others are loaded with `load(card)`, evaluated and stored.
+    loaded at all; the others are loaded with `load(card)` (LoRA/IA3 adapters merged for speed), evaluated
+    and stored.
     """
     data_hash = data_digest(data)
     for card in cards:
@@ -546,6 +548,7 @@ def evaluate_models(cards: Sequence, load: Callable[[Any], tuple[Any, Any]], sco
                 yield ModelResult(card, *cached, cached=True, seconds=time.perf_counter() - started)
                 continue
         model, tokenizer = load(card)
+        model = merged_for_inference(model)
         long, details = evaluate_model(card, model, tokenizer, scorer, data, config, seed, cache_dir, reference)
         del model
         if key is not None:
