@@ -54,8 +54,10 @@ def load_engine(path: Path | None):
         from helpers.engines import generation
 
         return generation
-    spec = importlib.util.spec_from_file_location("profiled_generation", path)
+    name = f"profiled_generation_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 

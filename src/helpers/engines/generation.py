@@ -45,9 +45,9 @@ COMPACT_SHARE = 0.125
 # gaining on CPU until the matrices leave the caches, and memory grows linearly)
 AUTO_BATCH_BYTES = 192 << 20
 AUTO_BATCH_ROWS = (64, 1024)
-# the nucleus is searched among each row's most likely tokens first (a partial sort); rows whose nucleus
-# is wider fall back to sorting their whole distribution
-NUCLEUS_CANDIDATES = (64, 1024)
+# the nucleus is searched among each row's most likely tokens first (a partial sort); rows whose nucleus is
+# wider sort their whole distribution
+NUCLEUS_CANDIDATES = (64,)
 
 
 @dataclass(frozen=True)
@@ -328,8 +328,9 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], seeds: list[in
     active = torch.arange(n, device=device)  # batch position -> row
     finished = torch.zeros(n, dtype=torch.bool, device=device)
     collected = torch.full((n, steps), -1, dtype=torch.long, device=device)
+    hint = NucleusHint()
     for step in range(steps):
-        tokens = choose_tokens(logits, uniforms[:, step], decoding)
+        tokens = choose_tokens(logits, uniforms[:, step], decoding, hint)
         if eos is not None:
             finished = finished | (tokens == eos)
         collected[active, step] = tokens.masked_fill(finished, -1)
@@ -467,7 +468,26 @@ class PreallocatedLayer(_DynamicLayer):
         self._expose()
 
 
-def choose_tokens(logits, uniforms, decoding: DecodingConfig):
+class NucleusHint:
+    """Whether to try the partial sort at this step: after a step where it found fewer than half the rows'
+    nuclei, the next `RETRY_AFTER` steps sort directly. Speed only: both routes give the same threshold."""
+
+    RETRY_AFTER = 4
+
+    def __init__(self) -> None:
+        self.skip = 0
+
+    def try_partial(self) -> bool:
+        if self.skip:
+            self.skip -= 1
+            return False
+        return True
+
+    def record(self, resolved: int, rows: int) -> None:
+        self.skip = 0 if resolved * 2 >= rows else self.RETRY_AFTER
+
+
+def choose_tokens(logits, uniforms, decoding: DecodingConfig, hint: NucleusHint | None = None):
     """Next token per row: argmax, or inverse-CDF sampling from the temperature/top-k/top-p filtered distribution.
 
     One uniform per row and step picks the token (the cumulative sum runs in vocabulary order), so
@@ -489,7 +509,8 @@ def choose_tokens(logits, uniforms, decoding: DecodingConfig):
     probs = torch.softmax(logits, dim=-1)
     if decoding.top_p >= 1.0:
         return _inverse_cdf(probs, uniforms)
-    return _nucleus_draw(probs, uniforms, decoding.top_p)
+    smallest = nucleus_thresholds(probs, decoding.top_p, hint)
+    return _draw_kept(probs, probs >= smallest[:, None], uniforms)
 
 
 def _inverse_cdf(probs, uniforms):
@@ -502,58 +523,71 @@ def _inverse_cdf(probs, uniforms):
     return position.squeeze(-1)
 
 
-def _nucleus_draw(probs, uniforms, top_p: float):
-    """Top-p sampling without sorting the vocabulary when the nucleus is small.
+def nucleus_thresholds(probs, top_p: float, hint: NucleusHint | None = None):
+    """Per row, the least probability the top-p nucleus keeps (tokens at or above it are the nucleus).
 
-    The threshold is the same as a full ascending sort gives: the mass outside the j most likely tokens
-    is the ascending cumulative sum at position V-1-j, so the kept count is the number of j with that
-    mass above 1 - top_p. It is read off each row's `NUCLEUS_CANDIDATES` most likely tokens (a partial
-    sort); only rows whose nucleus is wider, or whose boundary ties reach past the candidates, sort the
-    full distribution. The draw then runs over the kept tokens in vocabulary order, as over the full
-    vocabulary (the removed tokens add exact zeros to the float64 cumulative sum).
+    The threshold is the one a full ascending sort gives: drop the tokens whose ascending cumulative mass
+    (float64 sums, compared in float32 as `transformers` does) is <= 1 - top_p, keep at least one. The
+    mass outside the j most likely tokens is that ascending sum at position V-1-j, so the kept count is
+    the number of j with that mass above 1 - top_p, which can be read off each row's
+    `NUCLEUS_CANDIDATES[0]` most likely tokens, found by a partial sort (`numpy.partition`, linear in the
+    vocabulary) when the nucleus is that small; rows whose nucleus is wider sort their whole distribution
+    (numpy's vectorised sort, ~4x faster than torch.sort on CPU).
     """
     import torch
 
     rows, vocab = probs.shape
-    limit = 1.0 - top_p
-    tokens = torch.empty(rows, dtype=torch.long, device=probs.device)
-    todo = torch.arange(rows, device=probs.device)
-    total = probs.sum(dim=-1, dtype=torch.float64)
-    for candidates in NUCLEUS_CANDIDATES:
-        if candidates >= vocab or not len(todo):
-            break
-        part = probs[todo]
-        values, index = torch.topk(part, candidates, dim=-1)  # descending
-        outside = total[todo, None] - values.double().cumsum(dim=-1)  # mass outside the top 1..m
-        tails = torch.cat([total[todo, None], outside], dim=-1).float()  # j = 0..m, as float32 like the sort
-        kept = (tails[:, :candidates] > limit).sum(dim=-1)
-        smallest = values.gather(-1, (kept - 1).unsqueeze(-1))
-        # resolved: the mass outside the top m is already <= limit and no tie of the boundary lies beyond m
-        done = (tails[:, candidates] <= limit) & (values[:, -1:] < smallest).squeeze(-1)
-        if bool(done.any()):
-            picked = done.nonzero().squeeze(-1)
-            order = index[picked].argsort(dim=-1)
-            vocab_index = index[picked].gather(-1, order)
-            masses = values[picked].masked_fill(values[picked] < smallest[picked], 0.0).gather(-1, order)
-            cumulative = masses.double().cumsum(dim=-1)
-            target = (uniforms[todo[picked]].double() * cumulative[:, -1]).unsqueeze(-1)
-            position = torch.searchsorted(cumulative, target, right=True).clamp(max=candidates - 1)
-            tokens[todo[picked]] = vocab_index.gather(-1, position).squeeze(-1)
+    if probs.device.type != "cpu":  # accelerators sort fast; the threshold as `transformers` computes it
+        ascending = torch.sort(probs, dim=-1).values
+        removed = (ascending.cumsum(dim=-1) <= 1.0 - top_p).sum(dim=-1).clamp(max=vocab - 1)
+        return ascending.gather(-1, removed.unsqueeze(-1)).squeeze(-1)
+    limit = np.float32(1.0 - top_p)
+    values = probs.detach().numpy()
+    smallest = np.empty(rows, dtype=values.dtype)
+    todo = np.arange(rows)
+    candidates = NUCLEUS_CANDIDATES[0]
+    if candidates < vocab and (hint is None or hint.try_partial()):
+        total = values.sum(axis=-1, dtype=np.float64)
+        top = -np.sort(-np.partition(values, vocab - candidates, axis=-1)[:, vocab - candidates:], axis=-1)
+        outside = total[:, None] - np.cumsum(top, axis=-1, dtype=np.float64)  # mass outside the top 1..m
+        tails = np.concatenate([total[:, None], outside[:, :-1]], axis=-1).astype(np.float32)  # j = 0..m-1
+        kept = (tails > limit).sum(axis=-1)
+        threshold = top[np.arange(rows), kept - 1]
+        # resolved when the last candidate is not kept: the nucleus, ties included, lies inside the candidates
+        done = top[:, -1] < threshold
+        smallest[done] = threshold[done]
         todo = todo[~done]
+        if hint is not None:
+            hint.record(int(done.sum()), rows)
     if len(todo):
-        part = probs[todo]
-        ascending = _sorted_ascending(part)
-        removed = (ascending.cumsum(dim=-1) <= limit).sum(dim=-1).clamp(max=vocab - 1)
-        smallest_kept = ascending.gather(-1, removed.unsqueeze(-1))
-        tokens[todo] = _inverse_cdf(part.masked_fill(part < smallest_kept, 0.0), uniforms[todo])
-    return tokens
+        part = values if len(todo) == rows else values[todo]
+        ascending = np.sort(part, axis=-1)
+        cumulative = np.cumsum(ascending, axis=-1, dtype=np.float64).astype(np.float32)
+        removed = np.minimum((cumulative <= limit).sum(axis=-1), vocab - 1)
+        smallest[todo] = ascending[np.arange(len(todo)), removed]
+    return torch.from_numpy(smallest).to(probs.device)
 
 
-def _sorted_ascending(probs):
-    """Each row's probabilities in ascending order (values only: the threshold needs no permutation)."""
+def _draw_kept(probs, kept, uniforms):
+    """Inverse-CDF draw among each row's kept tokens in vocabulary order (float64 cumulative sum).
+
+    The same sums as over the whole vocabulary with the other tokens set to 0 (adding 0.0 is exact);
+    a narrow nucleus is gathered first so that the sum runs over its tokens only.
+    """
     import torch
 
-    if probs.device.type == "cpu":
-        # numpy's vectorised sort is ~4x faster than torch.sort here
-        return torch.from_numpy(np.sort(probs.contiguous().numpy(), axis=-1))
-    return torch.sort(probs, dim=-1).values
+    rows, vocab = probs.shape
+    counts = kept.sum(dim=-1)
+    width = int(counts.max())
+    if width * 8 >= vocab:  # wide nuclei: summing over the whole vocabulary costs no more
+        return _inverse_cdf(probs.masked_fill(~kept, 0.0), uniforms)
+    row, column = kept.nonzero(as_tuple=True)  # row-major: each row's kept tokens in vocabulary order
+    slot = torch.arange(len(row), device=probs.device) - (torch.cumsum(counts, dim=0) - counts)[row]
+    masses = torch.zeros((rows, width), dtype=torch.float64, device=probs.device)
+    masses[row, slot] = probs[row, column].double()
+    tokens = torch.zeros((rows, width), dtype=torch.long, device=probs.device)
+    tokens[row, slot] = column
+    cumulative = masses.cumsum(dim=-1)
+    target = uniforms.double() * cumulative.gather(-1, (counts - 1).unsqueeze(-1)).squeeze(-1)
+    position = torch.searchsorted(cumulative, target.unsqueeze(-1), right=True).squeeze(-1)
+    return tokens.gather(-1, torch.minimum(position, counts - 1).unsqueeze(-1)).squeeze(-1)
