@@ -106,6 +106,8 @@ def profile(engine, model, tokenizer, prompts, batch_size: int | None) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(bench.MODELS), default="small")
+    parser.add_argument("--study", metavar="PROFILE", help="profile a finished profile's first model on its "
+                        "RTP-style prompts instead (e.g. default; needs its 00 and 01)")
     parser.add_argument("--engine", type=Path, action="append", default=[],
                         help="generation.py of another version to profile side by side (repeatable)")
     parser.add_argument("--batch-size", type=int, action="append", default=[],
@@ -120,9 +122,17 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
-    tokenizer, model, texts = bench.build(bench.MODELS[args.model], seed=0)
-    rng = random.Random(1)
-    prompts = [" ".join(t.split()[:rng.randint(3, 8)]) for t in rng.sample(texts, args.prompts)]
+    if args.study:
+        from helpers import datasets, modeling
+
+        card = modeling.discover_models(args.study)[0]
+        model, tokenizer = modeling.load_model(card, "cpu")
+        prompts = datasets.load_dataset(args.study, "rtp_prompts")["text"].tolist()[:args.prompts]
+        args.model = f"{args.study} {card.name}"
+    else:
+        tokenizer, model, texts = bench.build(bench.MODELS[args.model], seed=0)
+        rng = random.Random(1)
+        prompts = [" ".join(t.split()[:rng.randint(3, 8)]) for t in rng.sample(texts, args.prompts)]
     engines = [(None, load_engine(None))] + [(p, load_engine(p)) for p in args.engine]
     print(f"{args.model}: {bench.count_parameters(model) / 1e6:.1f}M parameters, {torch.get_num_threads()} threads, "
           f"{len(prompts)} prompts x 25 samples x 20 tokens")

@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +47,11 @@ COMPACT_SHARE = 0.125
 # gaining on CPU until the matrices leave the caches, and memory grows linearly)
 AUTO_BATCH_BYTES = 192 << 20
 AUTO_BATCH_ROWS = (64, 1024)
-# the nucleus is searched among each row's most likely tokens first (a partial sort); rows whose nucleus is
-# wider sort their whole distribution
-NUCLEUS_CANDIDATES = (64,)
+# the nucleus is searched among each row's most likely tokens first (a partial sort of at least this many;
+# the decoding loop adapts it to the nuclei it sees); rows whose nucleus is wider sort their whole distribution
+NUCLEUS_CANDIDATES = 64
+# numpy's sorts run on one core: arrays of more elements than this are split over torch's threads
+PARALLEL_ELEMENTS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -343,7 +347,10 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], seeds: list[in
             next_position, uniforms = next_position[kept], uniforms[kept]
         # finished rows still in the batch run on a pad token; what they draw is never collected
         tokens = tokens.masked_fill(finished, pad)
-        out = model(input_ids=tokens[:, None], attention_mask=mask[:, :width + step + 1],
+        # a preallocated cache spans every column: those not yet written stay masked
+        mask[:, width + step] = 1
+        step_mask = mask if can_select else mask[:, :width + step + 1]
+        out = model(input_ids=tokens[:, None], attention_mask=step_mask,
                     position_ids=next_position[:, None], past_key_values=cache, use_cache=True, **extra)
         cache, logits = out.past_key_values, out.logits[:, -1]
         next_position = next_position + 1
@@ -356,7 +363,8 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], seeds: list[in
 def _prefill(model, sequences: list[list[int]], pad: int, extra: dict, steps: int):
     """Encode each distinct prompt once and copy its KV cache to its rows: (cache, last logits, mask, selectable).
 
-    The mask has `steps` extra columns of ones for the new tokens; the cache has room for them too.
+    The mask has `steps` extra columns for the new tokens (0 until each is written); the cache has room for
+    them too.
     """
     import torch
 
@@ -370,7 +378,7 @@ def _prefill(model, sequences: list[list[int]], pad: int, extra: dict, steps: in
     mask = torch.zeros((len(unique), width + steps), dtype=torch.long)
     for i, seq in enumerate(unique):
         ids[i, width - len(seq):] = torch.tensor(seq, dtype=torch.long)
-        mask[i, width - len(seq):] = 1
+        mask[i, width - len(seq):width] = 1
     ids, mask = ids.to(device), mask.to(device)
     index = torch.tensor(row_to_slot, device=device)
     positions = (mask[:, :width].cumsum(-1) - 1).clamp(min=0)
@@ -409,11 +417,17 @@ except ImportError:  # pragma: no cover - transformers is a dependency of the en
 
 
 class PreallocatedLayer(_DynamicLayer):
-    """A KV-cache layer with room for every position of the generation: written in place, read as views.
+    """A KV-cache layer with room for every position of the generation, written in place (as `StaticLayer`).
 
     `DynamicLayer` concatenates the new key/value to the whole cache at every step (a copy of the cache per
-    step and layer); here the buffers are allocated once at prefill and each step writes one column.
+    step and layer). Here the buffers are allocated once at prefill, each step writes one column, and
+    attention reads the whole buffer: positions not yet written are zeros that the causal mask hides (the
+    mask spans the buffer, `get_mask_sizes`), so the attention kernel gets contiguous keys and values and
+    copies nothing (a view of the written part would be copied by the kernel at every call).
     """
+
+    # as StaticLayer: tells the mask builder that unwritten positions exist, so it never drops the mask
+    is_compileable = True
 
     @classmethod
     def from_prefill(cls, keys, values, rows, capacity: int) -> PreallocatedLayer:
@@ -423,68 +437,59 @@ class PreallocatedLayer(_DynamicLayer):
         layer = cls()
         layer.dtype, layer.device = keys.dtype, keys.device
         width = keys.shape[-2]
-        layer._keys = torch.empty((len(rows), keys.shape[1], capacity, keys.shape[-1]), dtype=keys.dtype,
-                                  device=keys.device)
-        layer._values = torch.empty((len(rows), values.shape[1], capacity, values.shape[-1]), dtype=values.dtype,
-                                    device=values.device)
-        layer._keys[:, :, :width].copy_(keys.index_select(0, rows))
-        layer._values[:, :, :width].copy_(values.index_select(0, rows))
+        layer.keys = torch.zeros((len(rows), keys.shape[1], capacity, keys.shape[-1]), dtype=keys.dtype,
+                                 device=keys.device)
+        layer.values = torch.zeros((len(rows), values.shape[1], capacity, values.shape[-1]), dtype=values.dtype,
+                                   device=values.device)
+        layer.keys[:, :, :width] = keys.index_select(0, rows)
+        layer.values[:, :, :width] = values.index_select(0, rows)
         layer.length = width
-        layer._expose()
         layer.is_initialized = True
         return layer
-
-    def _expose(self) -> None:
-        self.keys = self._keys[:, :, :self.length]
-        self.values = self._values[:, :, :self.length]
 
     def lazy_initialization(self, key_states, value_states) -> None:
         raise RuntimeError("a PreallocatedLayer is built from a prefilled cache (PreallocatedLayer.from_prefill)")
 
     def update(self, key_states, value_states, *args, **kwargs):
-        """Write the new positions into the buffers; returns views of every position so far."""
+        """Write the new positions into the buffers; returns the whole buffers."""
         end = self.length + key_states.shape[-2]
-        if end > self._keys.shape[-2]:
-            raise RuntimeError(f"the KV cache holds {self._keys.shape[-2]} positions; {end} were needed")
-        self._keys[:, :, self.length:end] = key_states
-        self._values[:, :, self.length:end] = value_states
+        if end > self.keys.shape[-2]:
+            raise RuntimeError(f"the KV cache holds {self.keys.shape[-2]} positions; {end} were needed")
+        self.keys[:, :, self.length:end] = key_states
+        self.values[:, :, self.length:end] = value_states
         self.length = end
-        self._expose()
         return self.keys, self.values
 
     def get_seq_length(self) -> int:
         return self.length
 
-    def batch_select_indices(self, indices) -> None:
-        """Keep only the `indices` rows (the used positions are copied, not the spare room)."""
-        import torch
+    def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
+        return self.keys.shape[-2], 0
 
-        keys = torch.empty((len(indices), *self._keys.shape[1:]), dtype=self._keys.dtype, device=self._keys.device)
-        values = torch.empty((len(indices), *self._values.shape[1:]), dtype=self._values.dtype,
-                             device=self._values.device)
-        keys[:, :, :self.length] = self._keys[indices, :, :self.length]
-        values[:, :, :self.length] = self._values[indices, :, :self.length]
-        self._keys, self._values = keys, values
-        self._expose()
+    def get_max_length(self) -> int:
+        return self.keys.shape[-2]
+
+    def batch_select_indices(self, indices) -> None:
+        """Keep only the `indices` rows."""
+        self.keys = self.keys[indices]
+        self.values = self.values[indices]
 
 
 class NucleusHint:
-    """Whether to try the partial sort at this step: after a step where it found fewer than half the rows'
-    nuclei, the next `RETRY_AFTER` steps sort directly. Speed only: both routes give the same threshold."""
+    """How many candidates the partial sort should take at the next step of a batch, from this step's nuclei.
 
-    RETRY_AFTER = 4
+    Speed only (every route gives the same threshold): 1.5x the 90th percentile of this step's nucleus
+    sizes, rounded up to a power of two, at least `NUCLEUS_CANDIDATES`; None (sort the whole distribution)
+    when that reaches a quarter of the vocabulary, where a partial sort no longer pays.
+    """
 
     def __init__(self) -> None:
-        self.skip = 0
+        self.candidates: int | None = NUCLEUS_CANDIDATES
 
-    def try_partial(self) -> bool:
-        if self.skip:
-            self.skip -= 1
-            return False
-        return True
-
-    def record(self, resolved: int, rows: int) -> None:
-        self.skip = 0 if resolved * 2 >= rows else self.RETRY_AFTER
+    def record(self, kept: np.ndarray, vocab: int) -> None:
+        wanted = 1.5 * float(np.quantile(kept, 0.9)) if len(kept) else 0.0
+        candidates = max(NUCLEUS_CANDIDATES, 1 << int(np.ceil(np.log2(wanted + 1))))
+        self.candidates = candidates if candidates * 4 < vocab else None
 
 
 def choose_tokens(logits, uniforms, decoding: DecodingConfig, hint: NucleusHint | None = None):
@@ -529,10 +534,10 @@ def nucleus_thresholds(probs, top_p: float, hint: NucleusHint | None = None):
     The threshold is the one a full ascending sort gives: drop the tokens whose ascending cumulative mass
     (float64 sums, compared in float32 as `transformers` does) is <= 1 - top_p, keep at least one. The
     mass outside the j most likely tokens is that ascending sum at position V-1-j, so the kept count is
-    the number of j with that mass above 1 - top_p, which can be read off each row's
-    `NUCLEUS_CANDIDATES[0]` most likely tokens, found by a partial sort (`numpy.partition`, linear in the
-    vocabulary) when the nucleus is that small; rows whose nucleus is wider sort their whole distribution
-    (numpy's vectorised sort, ~4x faster than torch.sort on CPU).
+    the number of j with that mass above 1 - top_p, which can be read off each row's m most likely
+    tokens (found by a partial sort, `numpy.partition`, linear in the vocabulary) when its nucleus is
+    smaller than m; the other rows sort their whole distribution (numpy's vectorised sort, ~4x faster
+    than torch.sort on CPU). `hint` picks m from the previous step's nuclei.
     """
     import torch
 
@@ -544,28 +549,54 @@ def nucleus_thresholds(probs, top_p: float, hint: NucleusHint | None = None):
     limit = np.float32(1.0 - top_p)
     values = probs.detach().numpy()
     smallest = np.empty(rows, dtype=values.dtype)
+    kept = np.empty(rows, dtype=np.int64)
     todo = np.arange(rows)
-    candidates = NUCLEUS_CANDIDATES[0]
-    if candidates < vocab and (hint is None or hint.try_partial()):
+    candidates = hint.candidates if hint is not None else NUCLEUS_CANDIDATES
+    if candidates is not None and candidates * 4 < vocab:
         total = values.sum(axis=-1, dtype=np.float64)
-        top = -np.sort(-np.partition(values, vocab - candidates, axis=-1)[:, vocab - candidates:], axis=-1)
+        top = _by_rows(lambda v: -np.sort(-np.partition(v, vocab - candidates, axis=-1)[:, vocab - candidates:],
+                                          axis=-1), values)
         outside = total[:, None] - np.cumsum(top, axis=-1, dtype=np.float64)  # mass outside the top 1..m
         tails = np.concatenate([total[:, None], outside[:, :-1]], axis=-1).astype(np.float32)  # j = 0..m-1
-        kept = (tails > limit).sum(axis=-1)
-        threshold = top[np.arange(rows), kept - 1]
+        counted = (tails > limit).sum(axis=-1)
+        threshold = top[np.arange(rows), counted - 1]
         # resolved when the last candidate is not kept: the nucleus, ties included, lies inside the candidates
         done = top[:, -1] < threshold
-        smallest[done] = threshold[done]
+        smallest[done], kept[done] = threshold[done], counted[done]
         todo = todo[~done]
-        if hint is not None:
-            hint.record(int(done.sum()), rows)
     if len(todo):
         part = values if len(todo) == rows else values[todo]
-        ascending = np.sort(part, axis=-1)
+        ascending = _by_rows(lambda v: np.sort(v, axis=-1), part)
         cumulative = np.cumsum(ascending, axis=-1, dtype=np.float64).astype(np.float32)
         removed = np.minimum((cumulative <= limit).sum(axis=-1), vocab - 1)
-        smallest[todo] = ascending[np.arange(len(todo)), removed]
+        smallest[todo], kept[todo] = ascending[np.arange(len(todo)), removed], vocab - removed
+    if hint is not None:
+        hint.record(kept, vocab)
     return torch.from_numpy(smallest).to(probs.device)
+
+
+def _by_rows(function, values: np.ndarray) -> np.ndarray:
+    """`function` of row blocks on torch's threads (numpy's sorts release the GIL but use one core)."""
+    import torch
+
+    threads = min(torch.get_num_threads(), max(1, values.size // PARALLEL_ELEMENTS))
+    if threads < 2:
+        return function(values)
+    blocks = np.array_split(values, threads)
+    with _pool(threads) as pool:
+        return np.concatenate(list(pool.map(function, blocks)))
+
+
+@lru_cache(maxsize=4)
+def _executor(threads: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(threads, thread_name_prefix="nucleus")
+
+
+@contextmanager
+def _pool(threads: int):
+    yield _executor(threads)
 
 
 def _draw_kept(probs, kept, uniforms):
