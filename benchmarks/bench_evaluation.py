@@ -27,6 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 HERE = Path(__file__).resolve().parent
 
 
@@ -126,8 +127,12 @@ def main() -> None:
     if args.code is not None:
         sys.path.insert(0, str(args.code.resolve()))
     import yaml
+    from transformers.utils import logging as hf_logging
 
     from helpers import evaluation, modeling, paths, scoring
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     from helpers.params import load_profile
 
     print(f"helpers from {Path(evaluation.__file__).parent}", file=sys.stderr)

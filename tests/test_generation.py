@@ -403,3 +403,20 @@ def test_merged_lora_adapter_gives_the_unmerged_models_outputs(fitted, tokenizer
     pd.testing.assert_frame_equal(generate_continuations(merged, tokenizer, PROMPTS, greedy, seed=0), unmerged)
     assert (sequence_logprobs(merged, tokenizer, PROMPTS)["sum_logprob"] - unmerged_ll["sum_logprob"]).abs().max() < 1e-5
     assert merged_for_inference(fitted) is fitted
+
+
+def test_blocked_running_sum_finds_the_index_a_sequential_one_finds():
+    import numpy as np
+
+    from helpers.engines.generation import SUM_BLOCK, first_above
+
+    rng = np.random.default_rng(0)
+    for length in (1, SUM_BLOCK - 1, SUM_BLOCK, 5 * SUM_BLOCK + 7, 3000):
+        values = (rng.random((300, length)) ** 3).astype(np.float32)
+        values[:, ::3] = 0.0  # masked tokens
+        running = np.cumsum(values, axis=-1, dtype=np.float64)
+        targets = rng.random(300) * running[:, -1] * 1.1
+        expected = (running <= targets[:, None]).sum(axis=-1)  # == length when the target is never exceeded
+        assert first_above(values, targets).tolist() == expected.tolist()
+        as_float32 = (running.astype(np.float32) <= targets.astype(np.float32)[:, None]).sum(axis=-1)
+        assert first_above(values, targets, in_float32=True).tolist() == as_float32.tolist()
