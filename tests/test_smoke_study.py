@@ -95,3 +95,29 @@ def test_evaluation_covers_every_model_in_long_format(smoke_run):
     # the same items for every model: paired comparisons in 06 rely on it
     per_model = items.groupby("model")["item"].apply(lambda s: frozenset(s))
     assert per_model.nunique() == 1
+
+
+def test_evaluation_writes_one_card_row_per_model(smoke_run):
+    import pandas as pd
+
+    from helpers.evaluation import MODEL_COLUMNS
+    from helpers.modeling import discover_models
+
+    _metrics(smoke_run, "05_evaluation")
+    models = pd.read_parquet(smoke_run / "05_evaluation" / "models.parquet")
+    assert list(models.columns) == MODEL_COLUMNS
+    cards = {card.name: card for card in discover_models("smoke")}
+    assert sorted(models["name"]) == sorted(cards)
+    for row in models.itertuples():
+        card = cards[row.name]
+        assert (row.method, row.seed, row.stage, row.parameters) == (card.method, card.seed, card.stage,
+                                                                     card.parameters)
+
+
+def test_every_manifest_records_time_and_peak_memory_within_budget(smoke_run):
+    from helpers.manifest import MEMORY_BUDGET_MB
+
+    for stage in available_stages():
+        manifest = json.loads((smoke_run / stage / "manifest.json").read_text())
+        assert manifest["wall_seconds"] > 0 and manifest["notebook_seconds"] > 0, stage
+        assert 50 < manifest["peak_rss_mb"] < MEMORY_BUDGET_MB, stage
