@@ -41,6 +41,7 @@ COLUMNS = ("prompt_index", "sample", "continuation", "n_new_tokens", "truncated_
 # finished rows are dropped from the batch once they are at least this share of it (copying the
 # KV cache costs about one decoding step, so compacting after every single finished row would not pay)
 COMPACT_SHARE = 0.125
+COMPACT_MIN_STEPS = 3
 # automatic batch size: rows per forward pass such that the KV cache and the per-row vocabulary buffers
 # stay within this many bytes, between the two bounds (measured in benchmarks/: larger batches keep
 # gaining on CPU until the matrices leave the caches, and memory grows linearly)
@@ -342,7 +343,9 @@ def _generate_batch(model, tokenizer, sequences: list[list[int]], seeds: list[in
         collected[active, step] = tokens.masked_fill(finished, -1)
         if step == steps - 1 or bool(finished.all()):
             break
-        if can_select and int(finished.sum()) >= max(1, int(COMPACT_SHARE * len(active))):
+        # compacting copies the kept rows' cache: it pays while a few steps remain
+        if (can_select and steps - step > COMPACT_MIN_STEPS
+                and int(finished.sum()) >= max(1, int(COMPACT_SHARE * len(active)))):
             kept = (~finished).nonzero().squeeze(-1)
             cache.batch_select_indices(kept)
             active, tokens, mask, finished = active[kept], tokens[kept], mask[kept], finished[kept]
