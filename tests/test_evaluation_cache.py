@@ -56,6 +56,7 @@ def scorer() -> scoring.TfidfScorer:
 def config(**changes) -> evaluation.EvaluationConfig:
     values = dict(decoding=DecodingConfig(2, 4), bold_decoding=DecodingConfig(2, 4), threshold=0.5, operator=">=",
                   off_language="keep", crows_score="sum", languages=None, max_prompts_per_language=3,
+                  multilingual_prompts_per_language=2,
                   max_pairs_per_language=2, bold_prompts_per_language=2, heldout_docs=2, batch_size=None)
     values.update(changes)
     return evaluation.EvaluationConfig(**values)

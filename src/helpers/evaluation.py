@@ -53,6 +53,7 @@ class EvaluationConfig:
     crows_score: str
     languages: tuple[str, ...] | None
     max_prompts_per_language: int
+    multilingual_prompts_per_language: int
     max_pairs_per_language: int
     bold_prompts_per_language: int
     heldout_docs: int
@@ -71,6 +72,7 @@ class EvaluationConfig:
             off_language=params["off_language"], crows_score=params["crows_score"],
             languages=tuple(languages) if languages is not None else None,
             max_prompts_per_language=params["max_prompts_per_language"],
+            multilingual_prompts_per_language=params["multilingual_prompts_per_language"],
             max_pairs_per_language=params["max_pairs_per_language"],
             bold_prompts_per_language=params["bold_prompts_per_language"],
             heldout_docs=params["heldout_docs"], batch_size=params["batch_size"],
@@ -124,7 +126,8 @@ def load_evaluation_data(profile: str, config: EvaluationConfig, seed: int) -> E
     return EvaluationData(
         rtp=_seeded_subset(datasets.load_dataset(profile, "rtp_prompts"), "item", config.max_prompts_per_language,
                            seed, "rtp"),
-        multilingual=_seeded_subset(restrict(multilingual_all), "item", config.max_prompts_per_language, seed, "ml"),
+        multilingual=_seeded_subset(restrict(multilingual_all), "item", config.multilingual_prompts_per_language,
+                                    seed, "ml"),
         crows=_seeded_subset(restrict(datasets.load_dataset(profile, "crows_pairs")), "pair_id",
                              config.max_pairs_per_language, seed, "crows"),
         bold=_seeded_subset(restrict(datasets.load_dataset(profile, "bold_prompts")), "prompt_id",

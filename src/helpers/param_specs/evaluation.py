@@ -10,6 +10,8 @@ from helpers.params import ParamSpec
 SPECS = [
     ParamSpec("eval_languages", "list[str]?", "languages of the multilingual benchmarks; null keeps every language in the data"),
     ParamSpec("max_prompts_per_language", "int", "RTP-style prompts evaluated per language (a seeded subset)", minimum=1),
+    ParamSpec("multilingual_prompts_per_language", "int",
+              "multilingual prompts evaluated per language (a seeded subset; parallel items)", minimum=1),
     ParamSpec("num_samples", "int", "continuations sampled per prompt (k)", minimum=1, maximum=100),
     ParamSpec("max_new_tokens", "int", "tokens per continuation", minimum=1, maximum=512),
     ParamSpec("top_p", "float", "nucleus sampling mass", minimum=1e-6, maximum=1.0),
