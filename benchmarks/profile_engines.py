@@ -113,6 +113,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, action="append", default=[],
                         help="rows per forward pass (repeatable; default: the engine's own default)")
     parser.add_argument("--prompts", type=int, default=32)
+    parser.add_argument("--constant", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a constant of the profiled engine module(s), e.g. COMPACT_SHARE=0.25")
+    parser.add_argument("--likelihood", type=int, default=0, metavar="N",
+                        help="also time sequence_logprobs on N sentences at each --max-batch-tokens")
+    parser.add_argument("--max-batch-tokens", type=int, action="append", default=[])
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args()
     import torch
@@ -134,6 +139,14 @@ def main() -> None:
         rng = random.Random(1)
         prompts = [" ".join(t.split()[:rng.randint(3, 8)]) for t in rng.sample(texts, args.prompts)]
     engines = [(None, load_engine(None))] + [(p, load_engine(p)) for p in args.engine]
+    import yaml
+
+    for item in args.constant:
+        name, _, value = item.partition("=")
+        for _, engine in engines:
+            if not hasattr(engine, name):
+                raise SystemExit(f"--constant {name}: the engine module has no such constant")
+            setattr(engine, name, yaml.safe_load(value))
     print(f"{args.model}: {bench.count_parameters(model) / 1e6:.1f}M parameters, {torch.get_num_threads()} threads, "
           f"{len(prompts)} prompts x 25 samples x 20 tokens")
     for path, engine in engines:
@@ -145,6 +158,18 @@ def main() -> None:
                   f"{info['generations'] / wall:.1f} gen/s, mean new tokens {info['mean_new_tokens']:.2f}")
             for label, value in sorted(seconds.items(), key=lambda kv: -kv[1]):
                 print(f"  {label:<52} {value:7.3f} s  {100 * value / wall:5.1f}%")
+    if args.likelihood:
+        from helpers.engines.likelihood import MAX_BATCH_TOKENS, sequence_logprobs
+
+        sentences = (texts if not args.study else
+                     datasets.load_dataset(args.study, "crows_pairs")["sent_more"].tolist())[:args.likelihood]
+        sequence_logprobs(model, tokenizer, sentences[:20])
+        for budget in args.max_batch_tokens or [MAX_BATCH_TOKENS]:
+            started = time.perf_counter()
+            frame = sequence_logprobs(model, tokenizer, sentences, max_batch_tokens=budget)
+            wall = time.perf_counter() - started
+            print(f"likelihood, {len(sentences)} sentences ({int(frame['n_tokens'].sum())} tokens), "
+                  f"max_batch_tokens {budget}: {wall:.2f} s, {len(sentences) / wall:.0f} sentences/s")
 
 
 if __name__ == "__main__":

@@ -548,17 +548,33 @@ def _sample_on_accelerator(probs, uniforms, top_p: float):
 
 
 def _sample_rows(probs: np.ndarray, uniforms: np.ndarray, top_p: float, hint: NucleusHint) -> np.ndarray:
-    """Tokens of a block of rows (numpy): nucleus threshold, then the inverse-CDF draw over the kept tokens."""
+    """Tokens of a block of rows (numpy): nucleus threshold, then the inverse-CDF draw over the kept tokens.
+
+    A row whose most likely token alone holds the nucleus (the mass outside it, the sort's tail at j=1, is
+    already <= 1 - top_p) draws that token whatever its uniform: the common case of a trained model, found
+    with one maximum per row. Above top_p 0.5 no other token can tie with it (they hold <= 1 - top_p).
+    """
     vocab = probs.shape[-1]
+    total = probs.sum(axis=-1, dtype=np.float64)
     if top_p >= 1.0:
-        total = probs.sum(axis=-1, dtype=np.float64)
         return np.minimum(first_above(probs, uniforms * total), vocab - 1)
-    smallest, kept = nucleus_thresholds(probs, top_p, hint)
-    return _draw_kept(probs, probs >= smallest[:, None], kept, uniforms)
+    best = probs.argmax(axis=-1)
+    peak = probs[np.arange(len(probs)), best]
+    alone = (total - peak).astype(np.float32) <= np.float32(1.0 - top_p)
+    if top_p <= 0.6:
+        alone &= (probs == peak[:, None]).sum(axis=-1) == 1
+    if alone.all():
+        return best
+    tokens = best.copy()
+    rest = np.flatnonzero(~alone)
+    part = probs[rest] if len(rest) < len(probs) else probs
+    smallest, kept = nucleus_thresholds(part, top_p, hint, total=total[rest])
+    tokens[rest] = _draw_kept(part, part >= smallest[:, None], kept, uniforms[rest])
+    return tokens
 
 
-def nucleus_thresholds(probs: np.ndarray, top_p: float, hint: NucleusHint | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def nucleus_thresholds(probs: np.ndarray, top_p: float, hint: NucleusHint | None = None,
+                       total: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the least probability the top-p nucleus keeps (tokens at or above it are the nucleus), and
     the nucleus size (ties not counted).
 
@@ -568,7 +584,8 @@ def nucleus_thresholds(probs: np.ndarray, top_p: float, hint: NucleusHint | None
     the number of j with that mass above 1 - top_p, which can be read off each row's m most likely
     tokens (found by a partial sort, `numpy.partition`, linear in the vocabulary) when its nucleus is
     smaller than m; the other rows sort their whole distribution (numpy's vectorised sort, ~4x faster
-    than torch.sort on CPU). `hint` picks m from the previous step's nuclei.
+    than torch.sort on CPU). `hint` picks m from the previous step's nuclei; `total` is each row's float64
+    sum when the caller has it.
     """
     rows, vocab = probs.shape
     limit = np.float32(1.0 - top_p)
@@ -577,7 +594,7 @@ def nucleus_thresholds(probs: np.ndarray, top_p: float, hint: NucleusHint | None
     todo = np.arange(rows)
     candidates = hint.candidates if hint is not None else NUCLEUS_CANDIDATES
     if candidates is not None and candidates * 2 < vocab:
-        total = probs.sum(axis=-1, dtype=np.float64)
+        total = probs.sum(axis=-1, dtype=np.float64) if total is None else total
         top = -np.sort(-np.partition(probs, vocab - candidates, axis=-1)[:, vocab - candidates:], axis=-1)
         outside = total[:, None] - np.cumsum(top, axis=-1, dtype=np.float64)  # mass outside the top 1..m
         tails = np.concatenate([total[:, None], outside[:, :-1]], axis=-1).astype(np.float32)  # j = 0..m-1
