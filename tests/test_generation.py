@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers.engines.generation import COLUMNS, DecodingConfig, choose_tokens, generate_continuations
+from helpers.engines.generation import (
+    AUTO_BATCH_ROWS,
+    COLUMNS,
+    DecodingConfig,
+    GenerationRequest,
+    auto_batch_size,
+    choose_tokens,
+    generate_continuations,
+    generate_requests,
+)
 from tiny_models import corpus, single_thread, tiny_model, tiny_tokenizer, trained_model
 
 PROMPTS = ["the cat sees", "a dog likes the", "my friend", "le chat dort sur"]
@@ -280,3 +289,134 @@ def test_training_mode_is_restored(tokenizer):
     model = tiny_model(seed=1).train()
     frame = generate_continuations(model, tokenizer, ["a"], sample_config(num_samples=2), seed=0)
     assert model.training and len(frame) == 2
+
+
+def _full_sort_nucleus(logits: torch.Tensor, uniforms: torch.Tensor, decoding: DecodingConfig) -> torch.Tensor:
+    """The engine's previous top-p draw, sorting every row's whole distribution (written out as a reference)."""
+    logits = logits.float()
+    if decoding.temperature != 1.0:
+        logits = logits / decoding.temperature
+    if 0 < decoding.top_k < logits.shape[-1]:
+        kth = torch.topk(logits, decoding.top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    probs = torch.softmax(logits, dim=-1)
+    ascending = torch.sort(probs, dim=-1).values
+    removed = (ascending.cumsum(dim=-1) <= 1.0 - decoding.top_p).sum(dim=-1).clamp(max=probs.shape[-1] - 1)
+    probs = probs.masked_fill(probs < ascending.gather(-1, removed.unsqueeze(-1)), 0.0)
+    cumulative = probs.double().cumsum(dim=-1)
+    target = (uniforms.double() * cumulative[:, -1]).unsqueeze(-1)
+    return torch.searchsorted(cumulative, target, right=True).clamp(max=probs.shape[-1] - 1).squeeze(-1)
+
+
+@pytest.mark.parametrize("vocab, scale, ties", [(40, 3.0, False), (300, 1.0, False), (2000, 0.3, False),
+                                                (2000, 6.0, False), (3000, 2.0, True)])
+def test_partial_sort_nucleus_draws_what_a_full_sort_draws(vocab, scale, ties):
+    """The nucleus read off the top candidates (or a wider fallback) gives the full sort's token, row by row."""
+    generator = torch.Generator().manual_seed(vocab)
+    logits = torch.randn(400, vocab, generator=generator) * scale
+    if ties:  # a third of the vocabulary tied with the best token: the boundary tie reaches past the candidates
+        logits[:200, : vocab // 3] = logits[:200, :1]
+    uniforms = torch.rand(400, generator=generator, dtype=torch.float64)
+    for changes in ({}, {"top_p": 0.5}, {"top_p": 0.97, "temperature": 0.7}, {"top_p": 0.8, "top_k": 25}):
+        config = sample_config(**changes)
+        assert choose_tokens(logits, uniforms, config).tolist() == _full_sort_nucleus(logits, uniforms, config).tolist()
+
+
+def test_requests_pooled_in_one_call_equal_separate_calls(fitted, tokenizer):
+    wide, narrow = sample_config(num_samples=5), sample_config(num_samples=2)
+    first, second = PROMPTS[:3], PROMPTS[1:] + ["the cat"]
+    pooled = generate_requests(fitted, tokenizer, [GenerationRequest(first, wide), GenerationRequest(second, narrow),
+                                                   GenerationRequest(first, wide, prefix="le chat dort. ")], seed=4)
+    alone = [generate_continuations(fitted, tokenizer, first, wide, seed=4),
+             generate_continuations(fitted, tokenizer, second, narrow, seed=4),
+             generate_continuations(fitted, tokenizer, first, wide, seed=4, prefix="le chat dort. ")]
+    for got, expected in zip(pooled, alone):
+        pd.testing.assert_frame_equal(got, expected)
+    # a row's stream does not depend on k: the first two of five samples are the two of a k=2 request
+    pd.testing.assert_frame_equal(
+        pooled[1].loc[pooled[1]["prompt_index"] < 2, ["continuation"]].reset_index(drop=True),
+        alone[0].loc[(alone[0]["prompt_index"] >= 1) & (alone[0]["sample"] < 2), ["continuation"]].reset_index(drop=True))
+
+
+def test_each_request_is_cached_on_its_own(fitted, tokenizer, tmp_path):
+    counter = ForwardCounter(fitted)
+    try:
+        requests = [GenerationRequest(PROMPTS[:2], sample_config()), GenerationRequest(PROMPTS[2:], sample_config())]
+        generate_requests(fitted, tokenizer, requests, seed=1, cache_dir=tmp_path, model_digest="m")
+        before = counter.calls
+        changed = [requests[0], GenerationRequest(PROMPTS[2:], sample_config(num_samples=3))]
+        frames = generate_requests(fitted, tokenizer, changed, seed=1, cache_dir=tmp_path, model_digest="m")
+        regenerated = counter.calls - before
+        generate_requests(fitted, tokenizer, changed, seed=1, cache_dir=tmp_path, model_digest="m")
+        again = counter.calls - before - regenerated
+    finally:
+        counter.handle.remove()
+    assert regenerated > 0 and again == 0
+    assert len(list(tmp_path.glob("generations-*.parquet"))) == 3
+    pd.testing.assert_frame_equal(frames[1], generate_continuations(fitted, tokenizer, PROMPTS[2:],
+                                                                    sample_config(num_samples=3), seed=1))
+
+
+def test_kv_cache_is_written_in_place_not_concatenated(fitted, tokenizer, monkeypatch):
+    """After the prefill, no key/value tensor is concatenated: every step writes one column of a buffer."""
+    from transformers import cache_utils
+
+    concatenations = []
+    original = cache_utils.DynamicLayer.update
+
+    def counting(self, *args, **kwargs):
+        if type(self) is cache_utils.DynamicLayer:
+            concatenations.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cache_utils.DynamicLayer, "update", counting)
+    frame = generate_continuations(fitted, tokenizer, PROMPTS, sample_config(max_new_tokens=10), seed=0)
+    layers = fitted.config.n_layer
+    assert len(concatenations) == layers  # the prefill's single pass, one update per layer
+    assert frame["n_new_tokens"].max() > 1
+
+
+def test_automatic_batch_size_follows_memory(fitted):
+    small = auto_batch_size(fitted, positions=16)
+    large = auto_batch_size(fitted, positions=4096)
+    assert AUTO_BATCH_ROWS[0] <= large <= small <= AUTO_BATCH_ROWS[1]
+    with pytest.raises(ValueError, match="batch_size"):
+        generate_continuations(fitted, tiny_tokenizer(), ["a"], sample_config(), seed=0, batch_size=0)
+
+
+def test_merged_lora_adapter_gives_the_unmerged_models_outputs(fitted, tokenizer):
+    import copy
+
+    from peft import LoraConfig, get_peft_model
+
+    from helpers.engines.common import merged_for_inference
+    from helpers.engines.likelihood import sequence_logprobs
+
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn", "c_proj", "c_fc"], fan_in_fan_out=True,
+                        init_lora_weights=False)
+    adapted = get_peft_model(copy.deepcopy(fitted), config).eval()
+    greedy = DecodingConfig(num_samples=1, max_new_tokens=8, do_sample=False)
+    unmerged = generate_continuations(adapted, tokenizer, PROMPTS, greedy, seed=0)
+    unmerged_ll = sequence_logprobs(adapted, tokenizer, PROMPTS)
+    merged = merged_for_inference(adapted)
+    assert type(merged).__name__ == "GPT2LMHeadModel"
+    pd.testing.assert_frame_equal(generate_continuations(merged, tokenizer, PROMPTS, greedy, seed=0), unmerged)
+    assert (sequence_logprobs(merged, tokenizer, PROMPTS)["sum_logprob"] - unmerged_ll["sum_logprob"]).abs().max() < 1e-5
+    assert merged_for_inference(fitted) is fitted
+
+
+def test_blocked_running_sum_finds_the_index_a_sequential_one_finds():
+    import numpy as np
+
+    from helpers.engines.generation import SUM_BLOCK, first_above
+
+    rng = np.random.default_rng(0)
+    for length in (1, SUM_BLOCK - 1, SUM_BLOCK, 5 * SUM_BLOCK + 7, 3000):
+        values = (rng.random((300, length)) ** 3).astype(np.float32)
+        values[:, ::3] = 0.0  # masked tokens
+        running = np.cumsum(values, axis=-1, dtype=np.float64)
+        targets = rng.random(300) * running[:, -1] * 1.1
+        expected = (running <= targets[:, None]).sum(axis=-1)  # == length when the target is never exceeded
+        assert first_above(values, targets).tolist() == expected.tolist()
+        as_float32 = (running.astype(np.float32) <= targets.astype(np.float32)[:, None]).sum(axis=-1)
+        assert first_above(values, targets, in_float32=True).tolist() == as_float32.tolist()

@@ -10,10 +10,13 @@ import torch
 
 from helpers.engines.likelihood import (
     COLUMNS,
+    MAX_PADDING_SHARE,
     corpus_perplexity,
+    length_buckets,
     perplexity_from_logprobs,
     scoring_windows,
     sequence_logprobs,
+    sequence_logprobs_requests,
 )
 from tiny_models import corpus, single_thread, tiny_tokenizer, trained_model
 
@@ -51,7 +54,7 @@ def reference(model, tokenizer, text: str, context: str = "", add_bos: bool = Tr
     return total, len(sequence) - first
 
 
-@pytest.mark.parametrize("batch_size", [1, 3, 64])
+@pytest.mark.parametrize("batch_size", [1, 3, 64, None])
 def test_batched_equals_one_at_a_time(model, tokenizer, batch_size):
     frame = sequence_logprobs(model, tokenizer, TEXTS, batch_size=batch_size)
     assert tuple(frame.columns) == COLUMNS
@@ -163,3 +166,75 @@ def test_mismatched_contexts_and_bad_batch_size_are_errors(model, tokenizer):
         sequence_logprobs(model, tokenizer, ["a"], batch_size=0)
     with pytest.raises(TypeError, match="strings"):
         sequence_logprobs(model, tokenizer, ["a", None])
+
+
+def test_length_buckets_hand_computed():
+    lengths = [10, 10, 9, 5, 5, 5, 4, 1]
+    # the 10s and the 9 share a batch (padding 1 of 30 positions); 5, 5, 5 and 4 (padding 1 of 20); 1 alone
+    assert length_buckets(lengths, max_rows=None, max_tokens=1000, max_padding_share=0.1) == [[0, 1, 2], [3, 4, 5, 6],
+                                                                                                [7]]
+    assert length_buckets(lengths, max_rows=None, max_tokens=1000, max_padding_share=0.0) == [[0, 1], [2], [3, 4, 5],
+                                                                                                [6], [7]]
+    assert length_buckets(lengths, max_rows=2, max_tokens=1000) == [[0, 1], [2], [3, 4], [5, 6], [7]]
+    assert length_buckets(lengths, max_rows=None, max_tokens=20) == [[0, 1], [2], [3, 4, 5, 6], [7]]
+    assert length_buckets([], None, 10) == []
+
+
+class PositionCounter:
+    """Counts the positions the transformer reads, how many of them are padding, and the head's positions."""
+
+    def __init__(self, model):
+        self.positions = self.padding = self.head_rows = 0
+        self.handles = [model.register_forward_pre_hook(self._model, with_kwargs=True),
+                        model.lm_head.register_forward_pre_hook(self._head)]
+
+    def _model(self, module, args, kwargs):
+        mask = kwargs["attention_mask"]
+        self.positions += mask.numel()
+        self.padding += int((mask == 0).sum())
+
+    def _head(self, module, args):
+        self.head_rows += args[0].shape[0] * args[0].shape[1]
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def test_no_work_on_padding(model, tokenizer):
+    """Equal-length texts run unpadded and the output layer sees exactly their scored positions (+1 per row);
+    mixed lengths stay under the padding share and the output layer sees each batch's last max(n) + 1 columns."""
+    first = len(tokenizer(corpus()[0])["input_ids"])
+    same = [t for t in corpus() if len(tokenizer(t)["input_ids"]) == first][:40]
+    assert len(same) > 10
+    counter = PositionCounter(model)
+    try:
+        frame = sequence_logprobs(model, tokenizer, same)
+        assert counter.padding == 0 and counter.positions == len(same) * (first + 1)
+        assert counter.head_rows == int(frame["n_tokens"].sum()) + len(same)
+        counter.positions = counter.padding = counter.head_rows = 0
+        contexts = ["the cat sees the river and", "a dog"] * (len(TEXTS) // 2)
+        frame = sequence_logprobs(model, tokenizer, TEXTS, contexts=contexts)
+        assert 0 < counter.padding <= MAX_PADDING_SHARE * counter.positions
+        lengths, scored = [], []
+        for text, context in zip(TEXTS, contexts):
+            n = len(tokenizer(text)["input_ids"])
+            if n:
+                lengths.append(1 + len(tokenizer(context)["input_ids"]) + n)
+                scored.append(n)
+        batches = length_buckets(lengths, None, 8192, scored=scored)
+        assert counter.head_rows == sum(len(b) * (max(scored[s] for s in b) + 1) for b in batches)
+    finally:
+        counter.remove()
+
+
+def test_pooled_requests_equal_separate_calls(model, tokenizer):
+    contexts = ["the cat sees", "my friend"] * 5
+    requests = [(TEXTS, None), (TEXTS[:10], contexts), ([], None)]
+    pooled = sequence_logprobs_requests(model, tokenizer, requests)
+    alone = [sequence_logprobs(model, tokenizer, TEXTS), sequence_logprobs(model, tokenizer, TEXTS[:10], contexts),
+             sequence_logprobs(model, tokenizer, [])]
+    for got, expected in zip(pooled, alone):
+        assert len(got) == len(expected)
+        np.testing.assert_allclose(got["sum_logprob"], expected["sum_logprob"], atol=1e-5)
+        assert got["n_tokens"].tolist() == expected["n_tokens"].tolist()

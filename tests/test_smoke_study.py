@@ -142,3 +142,29 @@ def test_every_figure_cell_drew_its_figures_into_the_notebook_and_its_html(smoke
         assert len(drawn) == sum(len(figure_outputs(c)) for c in tagged), f"{stage}: an untagged cell drew"
         html = (smoke_run / stage / f"{stage}.html").read_text()
         assert len(re.findall(r'<img[^>]* src="data:image/(?:png|svg)', html)) == len(drawn), stage
+
+
+def test_evaluation_writes_one_card_row_per_model(smoke_run):
+    import pandas as pd
+
+    from helpers.evaluation import MODEL_COLUMNS
+    from helpers.modeling import discover_models
+
+    _metrics(smoke_run, "05_evaluation")
+    models = pd.read_parquet(smoke_run / "05_evaluation" / "models.parquet")
+    assert list(models.columns) == MODEL_COLUMNS
+    cards = {card.name: card for card in discover_models("smoke")}
+    assert sorted(models["name"]) == sorted(cards)
+    for row in models.itertuples():
+        card = cards[row.name]
+        assert (row.method, row.seed, row.stage, row.parameters) == (card.method, card.seed, card.stage,
+                                                                     card.parameters)
+
+
+def test_every_manifest_records_time_and_peak_memory_within_budget(smoke_run):
+    from helpers.manifest import MEMORY_BUDGET_MB
+
+    for stage in available_stages():
+        manifest = json.loads((smoke_run / stage / "manifest.json").read_text())
+        assert manifest["wall_seconds"] > 0 and manifest["notebook_seconds"] > 0, stage
+        assert 50 < manifest["peak_rss_mb"] < MEMORY_BUDGET_MB, stage

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import platform
+import resource
 import subprocess
+import sys
 from importlib import metadata
 
 from helpers import paths
@@ -50,3 +52,24 @@ def device_description() -> dict[str, object]:
     if torch.cuda.is_available():
         info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     return info
+
+
+# no notebook may hold more than this much resident memory (the study runs beside other work on 24 GiB)
+MEMORY_BUDGET_MB = 4096
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory in MiB of this process (or, with RUSAGE_CHILDREN, of its largest waited-for child)."""
+    peak = resource.getrusage(who).ru_maxrss
+    # Linux reports KiB, macOS bytes
+    return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
+
+
+def resource_usage() -> dict[str, float]:
+    """Peak memory and CPU time of this process so far (a notebook's kernel, at `finish_stage`)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb_children": peak_rss_mb(resource.RUSAGE_CHILDREN),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+    }

@@ -88,6 +88,7 @@ def stage_manifest(context: StageContext) -> dict[str, Any]:
         "packages": manifest.package_versions(),
         "device": manifest.device_description(),
         "notebook_seconds": round(context.elapsed(), 2),
+        **manifest.resource_usage(),  # peak_rss_mb (the kernel's high-water mark), its children's, cpu_seconds
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 

@@ -100,14 +100,15 @@ def identify_languages(texts: Sequence[str], candidates: Sequence[str] | None = 
         candidates = tuple(sorted(set(candidates)))
         if not candidates:
             raise ValueError("candidates must name at least one language (or be None for all)")
+    from helpers.engines.classifiers import identify_batch
+
     identifier = _identifier(candidates, min_confidence)
-    languages = []
-    for text in texts:
-        if not isinstance(text, str) or not any(ch.isalpha() for ch in text):
-            languages.append(UNKNOWN_LANGUAGE)
-            continue
-        language, _ = identifier.classify(text)
-        languages.append(UNKNOWN_LANGUAGE if language == "und" else language)
+    texts = list(texts)
+    languages = [UNKNOWN_LANGUAGE] * len(texts)
+    wanted = [i for i, text in enumerate(texts) if isinstance(text, str) and any(ch.isalpha() for ch in text)]
+    # all texts through py3langid's model at once (it has no batch API; see helpers.engines.classifiers)
+    for i, (language, _) in zip(wanted, identify_batch(identifier, [texts[i] for i in wanted])):
+        languages[i] = UNKNOWN_LANGUAGE if language == "und" else language
     return languages
 
 
@@ -131,7 +132,7 @@ def off_language_share(frame: pd.DataFrame, by: str | Sequence[str] | None = "la
 # ---- fluency -----------------------------------------------------------------------------------------
 
 def conditional_perplexities(model, tokenizer, prompts: Sequence[str], continuations: Sequence[str],
-                             batch_size: int = 64, add_bos: bool = True) -> pd.DataFrame:
+                             batch_size: int | None = None, add_bos: bool = True) -> pd.DataFrame:
     """Per continuation: perplexity exp(-mean log p(continuation | BOS + prompt)) under `model` (a reference LM).
 
     An empty continuation (no token) gets NaN and `empty=True`; summaries count it instead of scoring it.
@@ -170,7 +171,7 @@ def perplexity_summary(per_item: pd.DataFrame, max_perplexity: float | None = No
 
 
 def heldout_perplexity(model, tokenizer, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       batch_size: int = 64, add_bos: bool = True) -> pd.DataFrame:
+                       batch_size: int | None = None, add_bos: bool = True) -> pd.DataFrame:
     """Token-weighted perplexity of held-out texts, per language and over all ("all" row last)."""
     texts = list(texts)
     frame = sequence_logprobs(model, tokenizer, texts, batch_size=batch_size, add_bos=add_bos)
@@ -185,13 +186,20 @@ def heldout_perplexity(model, tokenizer, texts: Sequence[str], languages: Sequen
 
 # ---- knowledge probe ---------------------------------------------------------------------------------
 
-def probe_candidate_scores(model, tokenizer, probe: pd.DataFrame, batch_size: int = 64, separator: str = " ",
-                           add_bos: bool = True) -> pd.DataFrame:
+def probe_candidate_scores(model, tokenizer, probe: pd.DataFrame, batch_size: int | None = None,
+                           separator: str = " ", add_bos: bool = True) -> pd.DataFrame:
     """Summed log p(separator + candidate | BOS + prompt) for every candidate of every probe row (long frame).
 
     Trailing whitespace of the prompt moves into the candidate (" Paris" after "is", as in running
     text); duplicated candidates are scored once.
     """
+    table, texts, contexts = probe_candidates(probe, separator)
+    scores = sequence_logprobs(model, tokenizer, texts, contexts=contexts, batch_size=batch_size, add_bos=add_bos)
+    return table.assign(sum_logprob=scores["sum_logprob"].to_numpy(), n_tokens=scores["n_tokens"].to_numpy())
+
+
+def probe_candidates(probe: pd.DataFrame, separator: str = " ") -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The probe's (item, candidate) rows and the texts and contexts that score them (see probe_candidate_scores)."""
     missing = [c for c in ("prompt", "answer", "candidates") if c not in probe.columns]
     if missing:
         raise ValueError(f"the probe lacks columns {missing}")
@@ -206,9 +214,7 @@ def probe_candidate_scores(model, tokenizer, probe: pd.DataFrame, batch_size: in
                          "is_answer": candidate == str(record.answer)})
             contexts.append(str(record.prompt).rstrip())
             texts.append(separator + candidate.strip())
-    scores = sequence_logprobs(model, tokenizer, texts, contexts=contexts, batch_size=batch_size, add_bos=add_bos)
-    table = pd.DataFrame(rows, columns=["item", *carried, "candidate", "is_answer"])
-    return table.assign(sum_logprob=scores["sum_logprob"].to_numpy(), n_tokens=scores["n_tokens"].to_numpy())
+    return pd.DataFrame(rows, columns=["item", *carried, "candidate", "is_answer"]), texts, contexts
 
 
 def knowledge_probe_items(candidate_scores: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,8 @@ from helpers.params import ParamSpec
 SPECS = [
     ParamSpec("eval_languages", "list[str]?", "languages of the multilingual benchmarks; null keeps every language in the data"),
     ParamSpec("max_prompts_per_language", "int", "RTP-style prompts evaluated per language (a seeded subset)", minimum=1),
+    ParamSpec("multilingual_prompts_per_language", "int",
+              "multilingual prompts evaluated per language (a seeded subset; parallel items)", minimum=1),
     ParamSpec("num_samples", "int", "continuations sampled per prompt (k)", minimum=1, maximum=100),
     ParamSpec("max_new_tokens", "int", "tokens per continuation", minimum=1, maximum=512),
     ParamSpec("top_p", "float", "nucleus sampling mass", minimum=1e-6, maximum=1.0),
@@ -29,7 +31,8 @@ SPECS = [
     ParamSpec("fluency_reference", "str", "model scoring continuation fluency: a model name from the study or a Hub id or path",
               nonempty=True),
     ParamSpec("heldout_docs", "int", "held-out pretraining documents for corpus perplexity", minimum=1),
-    ParamSpec("batch_size", "int", "prompts or sentences per forward pass", minimum=1),
+    ParamSpec("batch_size", "int?", "rows per forward pass (speed and memory only); null lets the engines choose",
+              minimum=1),
     ParamSpec("bootstrap_resamples", "int", "resamples of the paired bootstrap CIs against BASE", minimum=100),
 ]
 
