@@ -1,0 +1,60 @@
+"""Parameters of 04_parameter_efficient: which families and PEFT variants, seeds, learning rates, the check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from helpers.params import ParamSpec
+from helpers.training.parameter_efficient import FAMILIES, RUN_METHODS, VARIANTS
+
+SPECS = [
+    ParamSpec("base_model", "str", "card name of the model the full fine-tuning runs of 02 and 03 started from",
+              nonempty=True),
+    ParamSpec("families", "list[str]", "paper methods trained again under each variant (DAPT from 02, DetoxDPO "
+              "from 03, with those stages' recipes)", choices=FAMILIES, nonempty=True),
+    ParamSpec("variants", "list[str]", "parameter-efficient variants: LoRA ranks, IA3, the bottleneck adapter",
+              choices=VARIANTS, nonempty=True),
+    ParamSpec("seeds", "list[int]", "fine-tuning seeds: data order, adapter initialisation", minimum=0,
+              maximum=2**31 - 1, nonempty=True),
+    ParamSpec("first_seed_only", "list[str]", "runs (<family>_<variant>) trained with the first seed only (the "
+              "smoke profile saves time)", choices=RUN_METHODS),
+    ParamSpec("learning_rate_multipliers", "dict[str,float]", "peak learning rate of each variant as a multiple of "
+              "its family's full fine-tuning rate", minimum=0.01, maximum=1000.0),
+    ParamSpec("merge_adapters", "bool", "save LoRA and IA3 merged into full weights instead of as adapters (the "
+              "bottleneck adapter is nonlinear and always stays an adapter)"),
+    ParamSpec("eval_tokens", "int", "held-out pretraining tokens of the language-model loss (perplexity, collapse)",
+              minimum=64),
+    ParamSpec("collapse_margin", "float", "a run whose held-out loss rose by more than this (nats per token) over "
+              "the base model's is flagged as collapsed", minimum=0.0, maximum=10.0),
+    ParamSpec("toxicity_threshold", "float", "a continuation counts as toxic from this score on (the TP convention)",
+              minimum=0.0, maximum=1.0),
+    ParamSpec("check_prompts", "int", "RTP-style prompts of the quick toxicity check (seeded subset)", minimum=4),
+    ParamSpec("check_samples", "int", "sampled continuations per prompt and model", minimum=1),
+    ParamSpec("check_max_new_tokens", "int", "new tokens per continuation", minimum=1),
+    ParamSpec("check_top_p", "float", "nucleus sampling mass of the check", minimum=0.01, maximum=1.0),
+    ParamSpec("generation_batch_size", "int", "sequences sampled or scored together", minimum=1),
+    ParamSpec("bootstrap_resamples", "int", "resamples of the paired bootstrap", minimum=100),
+    ParamSpec("ci_level", "float", "confidence level of intervals", minimum=0.5, maximum=0.999),
+]
+
+
+def check(values: Mapping[str, Any]) -> list[str]:
+    """Cross-parameter checks of 04_parameter_efficient."""
+    problems = []
+    for key in ("families", "variants", "seeds", "first_seed_only"):
+        if len(set(values[key])) != len(values[key]):
+            problems.append(f"{key} has duplicates: {values[key]}")
+    planned = {f"{f}_{v}" for f in values["families"] for v in values["variants"]}
+    stray = sorted(set(values["first_seed_only"]) - planned)
+    if stray:
+        problems.append(f"first_seed_only names runs that are not trained: {stray}")
+    lacking = sorted(set(values["variants"]) - set(values["learning_rate_multipliers"]))
+    if lacking:
+        problems.append(f"learning_rate_multipliers lacks the variants {lacking} (it has "
+                        f"{sorted(values['learning_rate_multipliers'])})")
+    unknown = sorted(set(values["learning_rate_multipliers"]) - set(VARIANTS))
+    if unknown:
+        problems.append(f"learning_rate_multipliers names unknown variants {unknown}; variants are "
+                        f"{', '.join(VARIANTS)}")
+    return problems
