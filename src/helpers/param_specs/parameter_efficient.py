@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from helpers.param_specs.preference_optimization import check_specs
 from helpers.params import ParamSpec
 from helpers.training.parameter_efficient import FAMILIES, RUN_METHODS, VARIANTS
 
@@ -27,15 +28,8 @@ SPECS = [
               minimum=64),
     ParamSpec("collapse_margin", "float", "a run whose held-out loss rose by more than this (nats per token) over "
               "the base model's is flagged as collapsed", minimum=0.0, maximum=10.0),
-    ParamSpec("toxicity_threshold", "float", "a continuation counts as toxic from this score on (the TP convention)",
-              minimum=0.0, maximum=1.0),
-    ParamSpec("check_prompts", "int", "RTP-style prompts of the quick toxicity check (seeded subset)", minimum=4),
-    ParamSpec("check_samples", "int", "sampled continuations per prompt and model", minimum=1),
-    ParamSpec("check_max_new_tokens", "int", "new tokens per continuation", minimum=1),
-    ParamSpec("check_top_p", "float", "nucleus sampling mass of the check", minimum=0.01, maximum=1.0),
-    ParamSpec("generation_batch_size", "int", "sequences sampled or scored together", minimum=1),
-    ParamSpec("bootstrap_resamples", "int", "resamples of the paired bootstrap", minimum=100),
-    ParamSpec("ci_level", "float", "confidence level of intervals", minimum=0.5, maximum=0.999),
+    *check_specs("toxicity_threshold", "check_prompts", "check_samples", "check_max_new_tokens", "check_top_p",
+                 "generation_batch_size", "bootstrap_resamples", "ci_level"),
 ]
 
 

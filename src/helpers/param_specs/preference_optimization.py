@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from helpers.param_specs import domain_adaptation
 from helpers.params import ParamSpec
 from helpers.training.peft_variants import CUSTOM_VARIANTS, PEFT_VARIANTS
 from helpers.training.preference import CONTROL_LOSSES, LOSS_TYPES, METHODS, OPTIMIZERS
+
+
+def check_specs(*names: str) -> list[ParamSpec]:
+    """The quick check's parameters, as 02 declares them (03 and 04 check their models the same way)."""
+    specs = {spec.name: spec for spec in domain_adaptation.SPECS}
+    return [specs[name] for name in names]
+
 
 SPECS = [
     ParamSpec("base_model", "str", "card name of the model every method starts from (a model of 01_pretraining)",
@@ -49,39 +57,23 @@ SPECS = [
     ParamSpec("collapse_margin", "float",
               "a run whose held-out loss rose by more than this (nats per token) over the base model's is flagged "
               "as collapsed", minimum=0.0, maximum=10.0),
-    ParamSpec("toxicity_threshold", "float", "a continuation counts as toxic from this score on (the TP convention)",
-              minimum=0.0, maximum=1.0),
-    ParamSpec("check_prompts", "int", "RTP-style prompts of the quick toxicity check (seeded subset)", minimum=4),
-    ParamSpec("check_samples", "int", "sampled continuations per prompt and model", minimum=1),
-    ParamSpec("check_max_new_tokens", "int", "new tokens per continuation", minimum=1),
-    ParamSpec("check_top_p", "float", "nucleus sampling mass of the check", minimum=0.01, maximum=1.0),
+    *check_specs("toxicity_threshold", "check_prompts", "check_samples", "check_max_new_tokens", "check_top_p"),
     ParamSpec("crows_score", "str", "CrowS sentence score: sum (lm-eval) or mean (per token, bias-bench)",
               choices=("sum", "mean")),
-    ParamSpec("generation_batch_size", "int", "sequences sampled or scored together", minimum=1),
-    ParamSpec("bootstrap_resamples", "int", "resamples of the paired bootstrap", minimum=100),
-    ParamSpec("ci_level", "float", "confidence level of intervals", minimum=0.5, maximum=0.999),
+    *check_specs("generation_batch_size", "bootstrap_resamples", "ci_level"),
 ]
 
 
 def check(values: Mapping[str, Any]) -> list[str]:
     """Cross-parameter checks of 03_preference_optimization."""
-    problems = []
-    for key in ("methods", "seeds", "first_seed_only"):
-        if len(set(values[key])) != len(values[key]):
-            problems.append(f"{key} has duplicates: {values[key]}")
-    stray = sorted(set(values["first_seed_only"]) - set(values["methods"]))
-    if stray:
-        problems.append(f"first_seed_only names methods that are not trained: {stray}")
-    if values["train_languages"] is not None and not values["train_languages"]:
-        problems.append("train_languages must be null (every language) or a non-empty list")
+    # methods, seeds, first_seed_only, train_languages and merge_adapters follow 02's rules
+    problems = domain_adaptation.check(values)
     lacking = sorted(set(values["methods"]) - set(values["learning_rates"]))
     if lacking:
         problems.append(f"learning_rates lacks the methods {lacking} (it has {sorted(values['learning_rates'])})")
     unknown = sorted(set(values["learning_rates"]) - set(METHODS))
     if unknown:
         problems.append(f"learning_rates names unknown methods {unknown}; methods are {', '.join(METHODS)}")
-    if values["peft"] == "full" and values["merge_adapters"]:
-        problems.append("merge_adapters needs a PEFT variant (peft is 'full')")
     if values["peft"] in CUSTOM_VARIANTS and values["merge_adapters"]:
         problems.append(f"a {values['peft']} adapter is nonlinear and cannot be merged: set merge_adapters false")
     return problems
