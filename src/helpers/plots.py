@@ -68,3 +68,147 @@ def grouped_bars(table: pd.DataFrame, groups: Sequence[str] | None = None, ylabe
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+VERDICT_COLORS = {"reproduced": "#2a9d4b", "not reproduced": "#c0392b", "inconclusive": "#d39e00",
+                  "not run": "#9e9e9e"}
+
+
+def method_palette(methods: Sequence[str]) -> dict[str, tuple]:
+    """One stable color per method (the order of first appearance), shared by every figure of a run."""
+    import seaborn as sns
+
+    unique = list(dict.fromkeys(methods))
+    colors = sns.color_palette("tab20" if len(unique) > 10 else "tab10", len(unique))
+    return dict(zip(unique, colors))
+
+
+def multi_objective(seed_means: pd.DataFrame, x: str, panels: Sequence[tuple[str, str]], x_label: str,
+                    palette: Mapping[str, tuple] | None = None, title: str = ""):
+    """One panel per (metric, label): each method's mean over its seeds, with every seed run as a small point
+    and the seed range as error bars; a method without results for a panel's metric is left out of it."""
+    import matplotlib.pyplot as plt
+
+    wide = seed_means.pivot_table(index=["model", "method", "seed"], columns="metric", values="value").reset_index()
+    palette = dict(palette or method_palette(wide["method"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.6), squeeze=False)
+    for ax, (metric, label) in zip(axes[0], panels):
+        if x not in wide or metric not in wide:
+            ax.set_axis_off()
+            ax.set_title(f"{label}: not in these results")
+            continue
+        data = wide.dropna(subset=[x, metric])
+        for method, runs in data.groupby("method", sort=False):
+            color = palette.get(method, "grey")
+            ax.scatter(runs[x], runs[metric], s=14, color=color, alpha=0.45, linewidths=0)
+            mx, my = runs[x].mean(), runs[metric].mean()
+            xerr = [[mx - runs[x].min()], [runs[x].max() - mx]]
+            yerr = [[my - runs[metric].min()], [runs[metric].max() - my]]
+            ax.errorbar(mx, my, xerr=xerr, yerr=yerr, fmt="o", ms=7, color=color, capsize=3, lw=1,
+                        label=f"{method} ({len(runs)} seed{'s' if len(runs) > 1 else ''})")
+            ax.annotate(method, (mx, my), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
+    fig.suptitle(title or "What each method costs: one point per method (mean over seeds), bars = seed range")
+    fig.tight_layout()
+    return fig
+
+
+def language_heatmaps(table: pd.DataFrame, labels: Mapping[str, str], alpha: float = 0.05, columns: int = 2):
+    """Per harm metric, a method x language heatmap of the difference against the baseline (red: more harm),
+    '*' where the Holm-corrected paired test rejects."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    metrics = list(dict.fromkeys(table["metric"]))
+    rows = int(np.ceil(len(metrics) / columns))
+    methods = list(dict.fromkeys(table["method"]))
+    fig, axes = plt.subplots(rows, columns, figsize=(6.2 * columns, 0.32 * len(methods) * rows + 1.6 * rows),
+                             squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        part = table[table["metric"] == metric]
+        grid = part.pivot(index="method", columns="language", values="difference").reindex(
+            [m for m in methods if m in set(part["method"])])
+        marks = part.pivot(index="method", columns="language", values="p_holm").reindex(grid.index)
+        text = grid.map(lambda v: f"{v:+.2f}" if np.isfinite(v) else "") + marks.map(
+            lambda p: "*" if np.isfinite(p) and p < alpha else "")
+        limit = float(np.nanmax(np.abs(grid.to_numpy()))) if np.isfinite(grid.to_numpy()).any() else 1.0
+        sns.heatmap(grid, annot=text.to_numpy(), fmt="", cmap="RdBu_r", center=0.0, vmin=-limit, vmax=limit,
+                    cbar_kws={"label": "difference vs baseline"}, ax=ax, annot_kws={"fontsize": 7})
+        ax.set_title(labels.get(metric, metric), fontsize=9)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def claims_forest(parts: pd.DataFrame, level: float = 0.95):
+    """Each claim part as a row with its own axis: the estimate, its CI, the bound it is judged against
+    (dashed) and the verdict's color; parts that did not run are listed with their reason."""
+    import matplotlib.pyplot as plt
+
+    n = max(1, len(parts))
+    fig, axes = plt.subplots(n, 1, figsize=(10.5, 0.62 * n + 0.9), squeeze=False)
+    for ax, row in zip(axes[:, 0], parts.to_dict("records")):
+        color = VERDICT_COLORS.get(row["verdict"], "grey")
+        label = f"{row['claim_id']}  {row['part']}"
+        ax.set_yticks([0], [label], fontsize=8)
+        ax.set_ylim(-1, 1)
+        ax.spines[["top", "right", "left"]].set_visible(False)
+        ax.tick_params(axis="x", labelsize=7)
+        if row["verdict"] == "not run" or not np.isfinite(row["estimate"]):
+            ax.set_xticks([])
+            ax.text(0.5, 0, f"not run: {row['reason']}", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=7, color=color)
+            continue
+        low, high, bound = row["low"], row["high"], row["bound"]
+        ax.errorbar(row["estimate"], 0, xerr=[[row["estimate"] - low], [high - row["estimate"]]], fmt="o",
+                    color=color, capsize=4, lw=2)
+        ax.axvline(bound, color="black", ls="--", lw=0.8)
+        span = [v for v in (low, high, bound, 0.0) if np.isfinite(v)]
+        pad = 0.15 * (max(span) - min(span) or 1.0)
+        ax.set_xlim(min(span) - pad, max(span) + pad)
+        ax.text(1.01, 0, row["verdict"], transform=ax.transAxes, va="center", fontsize=8, color=color,
+                fontweight="bold")
+    fig.suptitle(f"The papers' claims: paired difference (or slope) with its {level:.0%} CI; dashed = the bound",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def transfer_figure(results: Sequence, lines: Mapping[tuple[str, str], pd.DataFrame], labels: Mapping[str, str]):
+    """Per (method, metric): transfer (relative reduction) per language against its pretraining share, with the
+    per-language CI, the regression line and its band; English (the training language) drawn hollow."""
+    import matplotlib.pyplot as plt
+
+    n = max(1, len(results))
+    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
+    for ax, result in zip(axes[0], results):
+        frame = result.per_language.dropna(subset=["share", "transfer"])
+        used = frame["language"].isin(result.regression_languages)
+        for subset, filled in ((frame[used], True), (frame[~used], False)):
+            ax.errorbar(subset["share"], subset["transfer"],
+                        yerr=[subset["transfer"] - subset["low"], subset["high"] - subset["transfer"]], fmt="o",
+                        color="#1f77b4", mfc="#1f77b4" if filled else "white", capsize=3)
+        for row in frame.itertuples():
+            ax.annotate(row.language, (row.share, row.transfer), fontsize=8, xytext=(5, 3),
+                        textcoords="offset points")
+        line = lines.get((result.method, result.metric))
+        if line is not None:
+            ax.plot(line["share"], line["transfer"], color="#d62728", lw=1.2)
+            ax.fill_between(line["share"], line["low"], line["high"], color="#d62728", alpha=0.15, lw=0)
+        ax.axhline(0, color="grey", lw=0.8)
+        slope = (f"slope {result.slope:+.2f} [{result.slope_low:+.2f}, {result.slope_high:+.2f}]"
+                 if result.fitted else result.reason)
+        ax.set_title(f"{result.method}: {labels.get(result.metric, result.metric)}\n{slope}", fontsize=9)
+        ax.set_xlabel("share of pretraining tokens")
+        ax.set_ylabel("transfer: 1 - harm / baseline harm")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

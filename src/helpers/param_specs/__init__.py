@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from helpers.param_specs import common, data, evaluation
+from helpers.param_specs import common, data, evaluation, statistics
 from helpers.param_specs import pretraining as _pretraining
 
 # section name -> the specs of its parameters; sections other than `common` are stage names
@@ -14,6 +14,7 @@ SPECS_BY_SECTION = {
     "00_data": data.SPECS,
     "01_pretraining": _pretraining.SPECS,
     "05_evaluation": evaluation.SPECS,
+    "06_statistics": statistics.SPECS,
 }
 
 # section name -> cross-parameter checks returning a list of problems
@@ -21,4 +22,5 @@ SECTION_CHECKS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "00_data": data.check,
     "01_pretraining": _pretraining.check,
     "05_evaluation": evaluation.check,
+    "06_statistics": statistics.check,
 }
