@@ -88,8 +88,23 @@ def stage_manifest(context: StageContext) -> dict[str, Any]:
         "packages": manifest.package_versions(),
         "device": manifest.device_description(),
         "notebook_seconds": round(context.elapsed(), 2),
+        "peak_memory_mb": _peak_memory_mb(),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def _peak_memory_mb() -> float | None:
+    """Peak resident memory of the notebook's kernel (and its finished children), in MiB; None where unknown."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    import sys
+
+    # ru_maxrss is in KiB on Linux, in bytes on macOS
+    scale = 1 / 2**20 if sys.platform == "darwin" else 1 / 2**10
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return round(peak * scale, 1)
 
 
 def read_metrics(profile: str, stage: str) -> dict[str, Any]:

@@ -164,6 +164,7 @@ def claims_forest(parts: pd.DataFrame, level: float = 0.95):
         ax.tick_params(axis="x", labelsize=7)
         if row["verdict"] == "not run" or not np.isfinite(row["estimate"]):
             ax.set_xticks([])
+            ax.spines["bottom"].set_visible(False)
             ax.text(0.5, 0, f"not run: {row['reason']}", transform=ax.transAxes, ha="center", va="center",
                     fontsize=7, color=color)
             continue
