@@ -129,19 +129,32 @@ def language_heatmaps(table: pd.DataFrame, labels: Mapping[str, str], alpha: flo
     methods = list(dict.fromkeys(table["method"]))
     fig, axes = plt.subplots(rows, columns, figsize=(6.2 * columns, 0.32 * len(methods) * rows + 1.6 * rows),
                              squeeze=False)
+    annotations = []
     for ax, metric in zip(axes.flat, metrics):
         part = table[table["metric"] == metric]
         grid = part.pivot(index="method", columns="language", values="difference").reindex(
             [m for m in methods if m in set(part["method"])])
+        # English (where most mitigation data is) first, then the other languages
+        grid = grid[sorted(grid.columns, key=lambda lang: (lang != "en", lang))]
         marks = part.pivot(index="method", columns="language", values="p_holm").reindex(grid.index)
-        text = grid.map(lambda v: f"{v:+.2f}" if np.isfinite(v) else "") + marks.map(
-            lambda p: "*" if np.isfinite(p) and p < alpha else "")
-        limit = float(np.nanmax(np.abs(grid.to_numpy()))) if np.isfinite(grid.to_numpy()).any() else 1.0
-        sns.heatmap(grid, annot=text.to_numpy(), fmt="", cmap="RdBu_r", center=0.0, vmin=-limit, vmax=limit,
-                    cbar_kws={"label": "difference vs baseline"}, ax=ax, annot_kws={"fontsize": 7})
+        values = grid.to_numpy(dtype=float)
+        limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+        limit = limit or 1.0
+        # imshow with seaborn's colormap rather than sns.heatmap, which redraws the whole figure once per panel
+        image = ax.imshow(values, cmap=sns.color_palette("RdBu_r", as_cmap=True), vmin=-limit, vmax=limit,
+                          aspect="auto")
+        fig.colorbar(image, ax=ax, label="difference vs baseline", fraction=0.05, pad=0.02)
+        ax.set_xticks(range(grid.shape[1]), list(grid.columns), fontsize=8)
+        ax.set_yticks(range(grid.shape[0]), list(grid.index), fontsize=8)
         ax.set_title(labels.get(metric, metric), fontsize=9)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
+        ax.tick_params(length=0)
+        annotations.append((ax, values, marks.to_numpy(dtype=float), limit))
+    for ax, values, marks, limit in annotations:
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                star = "*" if np.isfinite(marks[i, j]) and marks[i, j] < alpha else ""
+                ax.text(j, i, f"{value:+.2f}{star}", ha="center", va="center", fontsize=7,
+                        color="white" if abs(value) > 0.6 * limit else "black")
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_axis_off()
     fig.tight_layout()

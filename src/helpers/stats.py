@@ -23,7 +23,7 @@ for 0.95 in `tests/test_stats.py`'s simulation), while ignoring the seeds would 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -192,6 +192,49 @@ def paired_difference(treated, baseline, *, statistic: str = "difference", resam
                             baseline_mean=float(baseline.mean()), n_items=n_items, seeds_treated=treated.shape[0],
                             seeds_baseline=baseline.shape[0], level=level, method=method, resamples=resamples,
                             statistic=statistic)
+
+
+def stratified_paired_interval(treated: Sequence[np.ndarray], baseline: Sequence[np.ndarray],
+                               combine: Callable[[np.ndarray, np.ndarray], np.ndarray], *, resamples: int = 2000,
+                               level: float = 0.95, method: str = "percentile", seed: int = 0,
+                               batch: int | None = 200) -> tuple[float, float, float]:
+    """CI of a statistic of per-stratum arm means (e.g. a slope of per-language transfer), items resampled within
+    each stratum and each arm's seeds resampled once for all strata (the same training runs answer every language).
+
+    `treated[j]` and `baseline[j]` are the (seeds x items) arrays of stratum j; `combine(treated_means,
+    baseline_means)` maps arrays of shape (..., strata) to the statistic of shape (...). Returns (estimate, low, high).
+    """
+    from scipy import stats
+
+    _check_interval_options(level, resamples, method)
+    treated = [_inflate_seed_deviations(_seed_item_matrix(m, "treated")) for m in treated]
+    baseline = [_inflate_seed_deviations(_seed_item_matrix(m, "baseline")) for m in baseline]
+    strata = len(treated)
+    if strata == 0 or strata != len(baseline):
+        raise ValueError(f"treated and baseline need the same strata, got {len(treated)} and {len(baseline)}")
+    seed_counts = {m.shape[0] for m in treated}, {m.shape[0] for m in baseline}
+    if len(seed_counts[0]) != 1 or len(seed_counts[1]) != 1:
+        raise ValueError("every stratum must hold the same seed models of an arm")
+    s_treated, s_baseline = seed_counts[0].pop(), seed_counts[1].pop()
+
+    def compute(*indices: np.ndarray, axis: int = -1) -> np.ndarray:
+        items, rest = indices[:strata], list(indices[strata:])
+        seeds_t = rest.pop(0) if s_treated > 1 else None
+        seeds_b = rest.pop(0) if s_baseline > 1 else None
+        t = [_gather(_arm_means(m, seeds_t), i).mean(axis=-1) for m, i in zip(treated, items)]
+        b = [_gather(_arm_means(m, seeds_b), i).mean(axis=-1) for m, i in zip(baseline, items)]
+        shape = np.broadcast_shapes(*(x.shape for x in t + b))
+        return combine(np.stack([np.broadcast_to(x, shape) for x in t], axis=-1),
+                       np.stack([np.broadcast_to(x, shape) for x in b], axis=-1))
+
+    samples = [np.arange(m.shape[1]) for m in treated]
+    samples += [np.arange(n) for n in (s_treated, s_baseline) if n > 1]
+    estimate = float(compute(*samples))
+    if not math.isfinite(estimate) or min(m.shape[1] for m in treated) < 2:
+        return estimate, math.nan, math.nan
+    result = stats.bootstrap(tuple(samples), compute, n_resamples=resamples, batch=batch, vectorized=True,
+                             paired=False, confidence_level=level, method=method, rng=np.random.default_rng(seed))
+    return estimate, float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 @dataclass(frozen=True)
