@@ -131,16 +131,24 @@ def run_mixed_models(values: ItemValues, results: StudyResults, config: Statisti
 
 def transfer_targets(values: ItemValues, results: StudyResults, config: StatisticsConfig
                      ) -> tuple[list[tuple[str, str]], list[str]]:
-    """(method, metric) pairs of the transfer analysis: English-only methods (or the chosen ones) x metrics."""
+    """(method, metric) pairs of the transfer analysis: the chosen (or every) English-only method x harm metric."""
     english_only = results.english_only_methods()
-    methods = list(config.transfer_methods) if config.transfer_methods is not None else english_only
     notes = []
+    if config.transfer_methods is None:
+        methods = english_only
+    else:
+        evaluated = set(results.models["method"])
+        absent = [m for m in config.transfer_methods if m not in evaluated]
+        other = [m for m in config.transfer_methods if m in evaluated and m not in english_only]
+        if absent:
+            notes.append(f"transfer: {absent} have no evaluated model in this profile")
+        if other:
+            notes.append(f"transfer: {other} were not trained on English only (train_languages), so their effect in "
+                         "other languages is not transfer; left out")
+        methods = [m for m in config.transfer_methods if m in english_only]
     if not methods:
-        notes.append("transfer: no English-only method in this profile (train_languages == ['en']); "
-                     "the analysis needs 02/03's English-only runs")
-    not_english = [m for m in methods if m not in english_only]
-    if not_english and config.transfer_methods is not None:
-        notes.append(f"transfer: {not_english} were not trained on English only; their 'transfer' is a direct effect")
+        notes.append("transfer: no English-only method to analyse (train_languages == ['en']): the analysis needs "
+                     "02-04's English-only runs")
     targets = [(m, metric) for m in methods for metric in config.transfer_metrics if values.has(metric)]
     return targets, notes
 
@@ -218,8 +226,29 @@ def mixed_tables(fits: Sequence[MixedModelFit]) -> tuple[pd.DataFrame, pd.DataFr
     return summary, effects, fixed
 
 
+def save_figure(figure: Any, name: str, out_dir: Path, dpi: int) -> Path:
+    """Write one of 06's figures as `figures/<file>.png` (atomically) and close it."""
+    import matplotlib.pyplot as plt
+
+    target = out_dir / "figures" / FIGURE_FILES[name]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with io.atomic_path(target) as tmp:
+        figure.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
+    plt.close(figure)
+    return target
+
+
+def show_figure(figure: Any, name: str, out_dir: Path, dpi: int) -> Path:
+    """Save a figure and show the saved PNG in the notebook: one rendering instead of two (inline, then file)."""
+    from IPython.display import Image, display
+
+    target = save_figure(figure, name, out_dir, dpi)
+    display(Image(filename=str(target)))
+    return target
+
+
 def save_outputs(analysis: Analysis, figures: Mapping[str, Any], out_dir: Path, dpi: int) -> dict[str, Path]:
-    """Write every table (tables/*.csv) and figure (figures/*.png) of 06; returns what was written."""
+    """Write every table (tables/*.csv) and the figures given (figures/*.png) of 06; returns what was written."""
     transfer, transfer_languages = transfer_tables(analysis.transfers)
     mixed, mixed_effects, mixed_fixed = mixed_tables(analysis.mixed)
     tables = {"headline": analysis.headline, "per_language": analysis.per_language,
@@ -230,11 +259,7 @@ def save_outputs(analysis: Analysis, figures: Mapping[str, Any], out_dir: Path, 
     for name, table in tables.items():
         written[name] = io.write_text(out_dir / "tables" / TABLE_FILES[name], table.to_csv(index=False))
     for name, figure in figures.items():
-        target = out_dir / "figures" / FIGURE_FILES[name]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with io.atomic_path(target) as tmp:
-            figure.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
-        written[f"figure:{name}"] = target
+        written[f"figure:{name}"] = save_figure(figure, name, out_dir, dpi)
     return written
 
 

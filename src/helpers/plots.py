@@ -136,7 +136,8 @@ def language_heatmaps(table: pd.DataFrame, labels: Mapping[str, str], alpha: flo
             [m for m in methods if m in set(part["method"])])
         # English (where most mitigation data is) first, then the other languages
         grid = grid[sorted(grid.columns, key=lambda lang: (lang != "en", lang))]
-        marks = part.pivot(index="method", columns="language", values="p_holm").reindex(grid.index)
+        marks = part.pivot(index="method", columns="language", values="p_holm").reindex(
+            index=grid.index, columns=grid.columns)
         values = grid.to_numpy(dtype=float)
         limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
         limit = limit or 1.0
