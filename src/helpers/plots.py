@@ -197,14 +197,19 @@ def claims_forest(parts: pd.DataFrame, level: float = 0.95):
     return fig
 
 
-def transfer_figure(results: Sequence, lines: Mapping[tuple[str, str], pd.DataFrame], labels: Mapping[str, str]):
+def transfer_figure(results: Sequence, lines: Mapping[tuple[str, str], pd.DataFrame], labels: Mapping[str, str],
+                    columns: int = 3):
     """Per (method, metric): transfer (relative reduction) per language against its pretraining share, with the
     per-language CI, the regression line and its band; English (the training language) drawn hollow."""
     import matplotlib.pyplot as plt
 
     n = max(1, len(results))
-    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
-    for ax, result in zip(axes[0], results):
+    columns = min(columns, n)
+    rows = int(np.ceil(n / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(5.0 * columns, 3.9 * rows), squeeze=False)
+    for ax in list(axes.flat)[len(results):]:
+        ax.set_axis_off()
+    for ax, result in zip(axes.flat, results):
         frame = result.per_language.dropna(subset=["share", "transfer"])
         used = frame["language"].isin(result.regression_languages)
         for subset, filled in ((frame[used], True), (frame[~used], False)):
@@ -220,7 +225,7 @@ def transfer_figure(results: Sequence, lines: Mapping[tuple[str, str], pd.DataFr
             ax.fill_between(line["share"], line["low"], line["high"], color="#d62728", alpha=0.15, lw=0)
         ax.axhline(0, color="grey", lw=0.8)
         slope = (f"slope {result.slope:+.2f} [{result.slope_low:+.2f}, {result.slope_high:+.2f}]"
-                 if result.fitted else result.reason)
+                 if result.fitted else "no regression: " + result.reason)
         ax.set_title(f"{result.method}: {labels.get(result.metric, result.metric)}\n{slope}", fontsize=9)
         ax.set_xlabel("share of pretraining tokens")
         ax.set_ylabel("transfer: 1 - harm / baseline harm")

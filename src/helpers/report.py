@@ -32,7 +32,8 @@ FIGURE_CAPTIONS = {
     "language_heatmaps.png": "Difference against the baseline per method and language, for every harm metric "
                              "(red: more harm); * = Holm-significant paired test.",
     "transfer.png": "Cross-lingual transfer of English-only mitigation against each language's share of "
-                    "pretraining data, with per-language CIs and the regression line (English hollow: not fitted).",
+                    "pretraining data: per-language bootstrap CIs, the least-squares line with its confidence band "
+                    "(languages as the sample), the slope's bootstrap CI in each title; English (hollow) not fitted.",
 }
 VERDICT_CLASS = {"reproduced": "ok", "not reproduced": "bad", "inconclusive": "warn", "not run": "off"}
 PEAK_MEMORY_KEYS = ("peak_memory_mb", "peak_rss_mb", "max_rss_mb")
@@ -191,12 +192,23 @@ def _transfer_section(tables: Path) -> str:
     rows = []
     for r in transfer.to_dict("records"):
         fitted = isinstance(r.get("slope"), float) and math.isfinite(r["slope"])
-        slope = (f"{float(r['slope']):+.2f} [{float(r['slope_low']):+.2f}, {float(r['slope_high']):+.2f}]"
-                 if fitted else f"<em>{_esc(r.get('reason', ''))}</em>")
-        rows.append([_esc(r["method"]), _esc(r["metric"]), _esc(r.get("languages", "")), slope,
-                     _number(r.get("pearson_r"), 2), _esc(r.get("share_source", ""))])
-    return _table(["method", "metric", "languages in the regression", "slope on share [CI]", "Pearson r",
-                   "shares"], rows)
+        if fitted:
+            grows = ("reproduced" if r["slope_low"] > 0 else "not reproduced" if r["slope_high"] < 0
+                     else "inconclusive")
+            cells = [f"<td class='num'>{float(r['slope']):+.2f} [{float(r['slope_low']):+.2f}, "
+                     f"{float(r['slope_high']):+.2f}]</td>",
+                     f"<td class='num'>[{float(r['slope_low_languages']):+.2f}, "
+                     f"{float(r['slope_high_languages']):+.2f}]</td>",
+                     f"<td class='num'>{_number(r.get('pearson_r'), 2)}</td>", _badge(grows)]
+        else:
+            cells = [f"<em>{_esc(r.get('reason', ''))}</em>", "", "", _badge("not run")]
+        rows.append([_esc(r["method"]), _esc(r["metric"]), _esc(r.get("languages", "")), *cells,
+                     _esc(r.get("share_source", ""))])
+    return ("<p>Transfer in a language: 1 - harm(method) / harm(baseline). Slope of transfer on the language's share "
+            "of pretraining tokens, with its bootstrap CI (items and training runs resampled: the verdict's "
+            "interval) and the t interval of least squares over languages (as if the languages were a sample).</p>"
+            + _table(["method", "metric", "languages in the regression", "slope [bootstrap CI]",
+                      "CI, languages as sample", "Pearson r", "grows with share", "shares"], rows))
 
 
 def _mixed_section(tables: Path) -> str:

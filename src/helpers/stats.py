@@ -126,13 +126,17 @@ def _seed_item_matrix(values, name: str) -> np.ndarray:
     return matrix
 
 
-def _gather(values: np.ndarray, items: np.ndarray) -> np.ndarray:
-    """values[..., items] with the leading (resample) axes of both broadcast together."""
-    if values.ndim == 1:
-        return values[items]
-    lead = np.broadcast_shapes(values.shape[:-1], items.shape[:-1])
-    return np.take_along_axis(np.broadcast_to(values, lead + values.shape[-1:]),
-                              np.broadcast_to(items, lead + items.shape[-1:]), axis=-1)
+def _resampled_mean(matrix: np.ndarray, items: np.ndarray, seeds: np.ndarray | None) -> np.ndarray:
+    """Mean over resampled items of the mean over resampled seeds of a (seeds x items) arm, for any leading
+    resample axes of `items` and `seeds` (broadcast together). Each seed's mean over the resampled items is taken
+    first (one gather of seeds x resamples x items), then the seeds are resampled among those means."""
+    per_seed = np.moveaxis(matrix[:, items].mean(axis=-1), 0, -1)  # (..., seeds)
+    if seeds is None:
+        return per_seed.mean(axis=-1)
+    lead = np.broadcast_shapes(per_seed.shape[:-1], seeds.shape[:-1])
+    chosen = np.take_along_axis(np.broadcast_to(per_seed, lead + per_seed.shape[-1:]),
+                                np.broadcast_to(seeds, lead + seeds.shape[-1:]), axis=-1)
+    return chosen.mean(axis=-1)
 
 
 def _inflate_seed_deviations(matrix: np.ndarray) -> np.ndarray:
@@ -142,11 +146,6 @@ def _inflate_seed_deviations(matrix: np.ndarray) -> np.ndarray:
         return matrix
     mean = matrix.mean(axis=0)
     return mean + math.sqrt(seeds / (seeds - 1)) * (matrix - mean)
-
-
-def _arm_means(matrix: np.ndarray, seeds: np.ndarray | None) -> np.ndarray:
-    """Per-item mean over an arm's (resampled) seed models."""
-    return matrix.mean(axis=0) if seeds is None else matrix[seeds].mean(axis=-2)
 
 
 def paired_difference(treated, baseline, *, statistic: str = "difference", resamples: int = 2000,
@@ -173,8 +172,7 @@ def paired_difference(treated, baseline, *, statistic: str = "difference", resam
 
     def compute(items: np.ndarray, *seed_indices: np.ndarray, axis: int = -1) -> np.ndarray:
         indices = iter(seed_indices)
-        means = [_gather(_arm_means(m, next(indices) if resampled else None), items).mean(axis=-1)
-                 for m, resampled in arms]
+        means = [_resampled_mean(m, items, next(indices) if resampled else None) for m, resampled in arms]
         if statistic == "difference":
             return means[0] - means[1]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -221,8 +219,8 @@ def stratified_paired_interval(treated: Sequence[np.ndarray], baseline: Sequence
         items, rest = indices[:strata], list(indices[strata:])
         seeds_t = rest.pop(0) if s_treated > 1 else None
         seeds_b = rest.pop(0) if s_baseline > 1 else None
-        t = [_gather(_arm_means(m, seeds_t), i).mean(axis=-1) for m, i in zip(treated, items)]
-        b = [_gather(_arm_means(m, seeds_b), i).mean(axis=-1) for m, i in zip(baseline, items)]
+        t = [_resampled_mean(m, i, seeds_t) for m, i in zip(treated, items)]
+        b = [_resampled_mean(m, i, seeds_b) for m, i in zip(baseline, items)]
         shape = np.broadcast_shapes(*(x.shape for x in t + b))
         return combine(np.stack([np.broadcast_to(x, shape) for x in t], axis=-1),
                        np.stack([np.broadcast_to(x, shape) for x in b], axis=-1))

@@ -187,8 +187,3 @@ def ground_truth_series(results: StudyResults, key: str, languages: Sequence[str
         return {}
     values = results.ground_truth[key]
     return {language: float(values[language]) for language in languages if language in values}
-
-
-def write_inputs_summary(results: StudyResults, target: Path) -> Path:
-    """The sources of a run's inputs, for the report."""
-    return io.write_json(target, {"profile": results.profile, **results.sources})
