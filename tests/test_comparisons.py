@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,3 +114,18 @@ def test_old_model_tables_get_the_card_defaults(study):
     assert results.english_only_methods() == []  # unknown training languages are never taken for English only
     assert study.results.english_only_methods() == ["BiasDPO", "DetoxDPO"]
     assert study_results.is_english_only(np.array(["en"])) and not study_results.is_english_only(["en", "fr"])
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("mixed_metrics", ["EMT", "toxicty"], "06_statistics.mixed_metrics has unknown metrics ['toxicty']"),
+    ("margins", {"knowledge": -0.1}, "margins must be >= 0"),
+    ("ci_method", "studentized", "must be one of ['percentile', 'bca', 'basic']"),
+    ("mixed_methods", ["BASE", "INST"], "must not repeat baseline_method"),
+])
+def test_bad_statistics_parameters_name_the_key(key, value, message):
+    from helpers.params import ParamsError, load_profile, stage_params_from_profile, validate_stage
+
+    values = stage_params_from_profile(load_profile("smoke"), "06_statistics")
+    values[key] = value
+    with pytest.raises(ParamsError, match=re.escape(message)):
+        validate_stage("06_statistics", values)
