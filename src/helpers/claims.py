@@ -175,3 +175,17 @@ def evaluate_claims(values: ItemValues, results: StudyResults, options: Interval
     parts = pd.DataFrame(part_rows, columns=PART_COLUMNS)
     parts["p_holm"] = stats.holm(parts["p_value"].to_numpy())
     return pd.DataFrame(claim_rows), parts
+
+
+COST_METRICS = ("knowledge", "fluency_log_ppl", "heldout_nll", "off_language_multilingual")
+
+
+def claim_costs(parts: pd.DataFrame, headline: pd.DataFrame, metrics: Sequence[str] = COST_METRICS) -> pd.DataFrame:
+    """What each claim's treated methods cost against the baseline (the headline's knowledge, fluency and
+    language-fidelity rows), to read next to the verdict: a toxicity gain from a broken model is not a gain."""
+    columns = ["claim_id", "method", "metric", "estimate", "low", "high", "significant"]
+    if parts.empty or headline.empty:
+        return pd.DataFrame(columns=columns)
+    ran = parts[parts["verdict"] != "not run"][["claim_id", "treated"]].drop_duplicates()
+    costs = ran.merge(headline[headline["metric"].isin(metrics)], left_on="treated", right_on="method")
+    return costs[columns].reset_index(drop=True)

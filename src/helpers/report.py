@@ -53,7 +53,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.better{background:#e3f5e8!important}td.worse{background:#fbe4e1!important}
 figure{background:#fff;border:1px solid #d8dce1;margin:1em 0;padding:10px}
 figure img{max-width:100%;height:auto}figcaption{font-size:.85em;color:#444;margin-top:6px}
-.scroll{overflow-x:auto}.note{font-size:.85em;color:#555}
+.scroll{overflow-x:auto}.note{font-size:.85em;color:#555}td.cost{font-size:.85em;color:#444;white-space:nowrap}
 nav a{margin-right:14px}details{margin:.5em 0}code{background:#eef1f4;padding:0 3px}
 """
 
@@ -133,9 +133,12 @@ def wall_seconds(manifest: Mapping[str, Any]) -> float | None:
 
 
 def _claims_section(tables: Path) -> str:
+    from helpers.claims import claim_costs
+
     claims, parts = _read_csv(tables / "claims.csv"), _read_csv(tables / "claim_parts.csv")
     if claims.empty:
         return "<p class='note'>06_statistics has not run for this profile: no claims are judged yet.</p>"
+    costs = claim_costs(parts, _read_csv(tables / "headline.csv"))
     rows = []
     for claim in claims.to_dict("records"):
         mine = parts[parts["claim_id"] == claim["claim_id"]] if not parts.empty else parts
@@ -146,13 +149,20 @@ def _claims_section(tables: Path) -> str:
             else:
                 lines.append(f"{_esc(part['part'])}: {_number(part['estimate'])} "
                              f"[{_number(part['low'])}, {_number(part['high'])}] {_badge(part['verdict'])}")
+        mine_costs = costs[costs["claim_id"] == claim["claim_id"]]
+        cost = "<br>".join(f"{_esc(c['method'])} {_esc(c['metric'])}: {float(c['estimate']):+.3f} "
+                           f"[{float(c['low']):+.3f}, {float(c['high']):+.3f}]{'*' if c['significant'] else ''}"
+                           for c in mine_costs.to_dict("records"))
         rows.append([_esc(claim["claim_id"]), _esc(claim["paper"]), _esc(claim["statement"]),
-                     _badge(claim["verdict"]), "<br>".join(lines)])
+                     _badge(claim["verdict"]), "<br>".join(lines), f"<td class='cost'>{cost}</td>"])
     counts = claims["verdict"].value_counts()
     summary = ", ".join(f"{int(counts[v])} {v}" for v in VERDICT_CLASS if v in counts)
     return (f"<p>{_esc(summary)}. A part <code>treated - baseline &lt; bound</code> is reproduced when its whole "
             "CI satisfies it and not reproduced when the whole CI contradicts it; a claim holds when every part "
-            "does.</p>" + _table(["", "paper", "claim", "verdict", "comparisons: estimate [CI]"], rows, "claims"))
+            "does. Next to it, what the treated methods cost against the baseline (knowledge, fluency, language "
+            "fidelity; * = significant).</p>"
+            + _table(["", "paper", "claim", "verdict", "comparisons: estimate [CI]", "cost against the baseline"],
+                     rows, "claims"))
 
 
 def _headline_section(tables: Path) -> str:
