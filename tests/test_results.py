@@ -3,7 +3,6 @@ README), and the drift check of the real README against the committed results.""
 
 from __future__ import annotations
 
-
 import pytest
 
 from helpers import io, paths, results

@@ -163,25 +163,24 @@ def language_heatmaps(table: pd.DataFrame, labels: Mapping[str, str], alpha: flo
 
 
 def claims_forest(parts: pd.DataFrame, level: float = 0.95):
-    """Each claim part as a row with its own axis: the estimate, its CI, the bound it is judged against
-    (dashed) and the verdict's color; parts that did not run are listed with their reason."""
+    """Each claim part that ran as a row with its own axis: the estimate, its CI, the bound it is judged against
+    (dashed) and the verdict's colour; the claims that did not run are listed under the rows."""
     import matplotlib.pyplot as plt
 
-    n = max(1, len(parts))
-    fig, axes = plt.subplots(n, 1, figsize=(10.5, 0.62 * n + 0.9), squeeze=False)
-    for ax, row in zip(axes[:, 0], parts.to_dict("records")):
+    ran = parts[(parts["verdict"] != "not run") & np.isfinite(parts["estimate"].astype(float))]
+    skipped = list(dict.fromkeys(parts.loc[~parts.index.isin(ran.index), "claim_id"]))
+    n = max(1, len(ran))
+    fig, axes = plt.subplots(n, 1, figsize=(10.5, 0.62 * n + 1.1), squeeze=False)
+    if ran.empty:
+        axes[0, 0].set_axis_off()
+        axes[0, 0].text(0.5, 0.5, "no claim could be judged: this profile trains none of their models",
+                        ha="center", va="center", fontsize=9)
+    for ax, row in zip(axes[:, 0], ran.to_dict("records")):
         color = VERDICT_COLORS.get(row["verdict"], "grey")
-        label = f"{row['claim_id']}  {row['part']}"
-        ax.set_yticks([0], [label], fontsize=8)
+        ax.set_yticks([0], [f"{row['claim_id']}  {row['part']}"], fontsize=8)
         ax.set_ylim(-1, 1)
         ax.spines[["top", "right", "left"]].set_visible(False)
         ax.tick_params(axis="x", labelsize=7)
-        if row["verdict"] == "not run" or not np.isfinite(row["estimate"]):
-            ax.set_xticks([])
-            ax.spines["bottom"].set_visible(False)
-            ax.text(0.5, 0, f"not run: {row['reason']}", transform=ax.transAxes, ha="center", va="center",
-                    fontsize=7, color=color)
-            continue
         low, high, bound = row["low"], row["high"], row["bound"]
         ax.errorbar(row["estimate"], 0, xerr=[[row["estimate"] - low], [high - row["estimate"]]], fmt="o",
                     color=color, capsize=4, lw=2)
@@ -191,9 +190,12 @@ def claims_forest(parts: pd.DataFrame, level: float = 0.95):
         ax.set_xlim(min(span) - pad, max(span) + pad)
         ax.text(1.01, 0, row["verdict"], transform=ax.transAxes, va="center", fontsize=8, color=color,
                 fontweight="bold")
-    fig.suptitle(f"The papers' claims: paired difference (or slope) with its {level:.0%} CI; dashed = the bound",
-                 fontsize=10)
-    fig.tight_layout()
+    title = f"The papers' claims: paired difference (or slope) with its {level:.0%} CI; dashed = the bound"
+    fig.suptitle(title, fontsize=10)
+    if skipped:
+        fig.text(0.01, 0.005, "not run in this profile (their models are missing): " + ", ".join(skipped), fontsize=8,
+                 color=VERDICT_COLORS["not run"])
+    fig.tight_layout(rect=(0, 0.03 if skipped else 0, 1, 1))
     return fig
 
 
