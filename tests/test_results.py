@@ -60,7 +60,10 @@ def finished_profile(outputs_root):
                                      "high": None, "verdict": "not run"}]}}})
     (folder / "06_statistics" / "figures").mkdir()
     (folder / "06_statistics" / "figures" / "claims_forest.png").write_bytes(b"\x89PNG fake")
+    io.write_text(folder / "06_statistics" / "tables" / "headline.csv", "method,metric\n")
     io.write_text(folder / "report" / "index.html", "<html>report</html>")
+    (folder / "report" / "figures").mkdir()
+    (folder / "report" / "figures" / "claims_forest.png").write_bytes(b"\x89PNG fake")
     # what must never reach the repository
     (folder / "01_pretraining" / "models" / "BASE-s0").mkdir(parents=True)
     (folder / "01_pretraining" / "models" / "BASE-s0" / "model.safetensors").write_bytes(b"0" * 1000)
@@ -73,7 +76,9 @@ def test_collect_copies_what_a_reviewer_reads_and_nothing_heavy(finished_profile
     done = results.collect("default", tmp_path / "results" / "default")
     copied = {str(p.relative_to(done.target)) for p in done.target.rglob("*") if p.is_file()}
     assert {"00_data/00_data.html", "00_data/00_data.ipynb", "00_data/metrics.json", "00_data/manifest.json",
-            "06_statistics/figures/claims_forest.png", "report/index.html", "README.md"} <= copied
+            "06_statistics/tables/headline.csv", "report/index.html", "report/figures/claims_forest.png",
+            "README.md"} <= copied
+    assert not any(p.startswith("06_statistics/figures") for p in copied)  # they travel once, with the report
     assert not any("models" in p or p.endswith(".parquet") or p.startswith("cache") for p in copied)
     assert done.files == len(copied) and done.megabytes < 1
     # a second collect replaces the folder (no stale files survive)

@@ -29,7 +29,8 @@ from helpers.report import REPORT_DIR, peak_memory, wall_seconds
 RESULTS_DIR = paths.PROJECT_ROOT / "results"
 README = paths.PROJECT_ROOT / "README.md"
 STAGE_FILES = ("{stage}.html", "{stage}.ipynb", "metrics.json", "manifest.json")
-STAGE_EXTRAS = {"05_evaluation": ("headline.csv",), "06_statistics": ("tables", "figures")}
+# 06's figures travel once, with the report page (report/figures/)
+STAGE_EXTRAS = {"05_evaluation": ("headline.csv",), "06_statistics": ("tables",)}
 MAX_MEGABYTES = 25.0
 # targets and hard caps per notebook in the default profile (INTERFACES.md), in seconds
 BUDGETS = {"00_data": (45, 60), "01_pretraining": (360, 480), "02_domain_adaptation": (180, 240),
