@@ -86,3 +86,24 @@ def test_a_transfer_claim_needs_an_english_only_method(study, values):
     finally:
         models["train_languages"] = saved
     assert row["verdict"] == "not run" and "not trained on English only" in row["reason"]
+
+
+def test_real_data_without_ground_truth_regresses_on_measured_shares(outputs_root):
+    from helpers.study_results import load_study_results
+    from synthetic_profile import write_synthetic_profile
+
+    write_synthetic_profile(outputs_root, "real-tiny", rendered=False)
+    (outputs_root / "real-tiny" / "00_data" / "datasets" / "ground_truth.json").unlink()
+    results = load_study_results("real-tiny")
+    assert results.ground_truth is None and results.sources["ground_truth"] == "none (real data)"
+    values = comparisons.ItemValues(results.items)
+    result = transfer.transfer_analysis(values, results, "DetoxDPO", "EMT_multilingual", "BASE", OPTIONS)
+    assert result.fitted and result.share_source == "01 trained-token shares of BASE-s0"
+    assert result.overlap_model == {}  # no recorded vocabulary overlap: share only
+
+
+def test_missing_inputs_are_named(outputs_root):
+    from helpers.study_results import load_study_results
+
+    with pytest.raises(FileNotFoundError, match="item_scores.parquet does not exist: run 05_evaluation"):
+        load_study_results("nothing")
