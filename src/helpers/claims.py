@@ -163,12 +163,15 @@ def evaluate_claims(values: ItemValues, results: StudyResults, options: Interval
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(one row per claim with its verdict, one row per part with its CI); never raises on absent models."""
     part_rows, claim_rows = [], []
+    evaluated = set(results.models.loc[results.models["name"].isin(results.items["model"].unique()), "method"])
     for claim in claims:
         rows = [{"claim_id": claim.claim_id, "paper": claim.paper, "statement": claim.statement,
                  **evaluate_part(part, values, results, options, margins, baseline_method, transfers)}
                 for part in claim.parts]
         part_rows += rows
-        reasons = [r["reason"] for r in rows if r["reason"]]
+        absent = [m for part in claim.parts for m in (part.treated, part.baseline) if m not in evaluated]
+        reasons = [f"no evaluated model of {', '.join(dict.fromkeys(absent))} in this profile"] if absent else []
+        reasons += [r["reason"] for r in rows if r["reason"] and not r["reason"].startswith("no evaluated model")]
         claim_rows.append({"claim_id": claim.claim_id, "paper": claim.paper, "statement": claim.statement,
                            "verdict": stats.combine_verdicts([r["verdict"] for r in rows]),
                            "parts": len(rows), "reason": "; ".join(dict.fromkeys(reasons))})

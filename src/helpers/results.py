@@ -177,10 +177,10 @@ def _expected_statistics(results_dir: Path) -> list[str]:
     verdicts = metrics.get("verdicts", {})
     if not verdicts:
         return []
-    counts: dict[str, int] = {}
-    for verdict in verdicts.values():
-        counts[verdict] = counts.get(verdict, 0) + 1
-    shown = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+    from helpers.stats import VERDICTS
+
+    counts = {v: list(verdicts.values()).count(v) for v in VERDICTS}
+    shown = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     return [f"- 06: of {len(verdicts)} claims of the five papers, {shown} (table below)."]
 
 
@@ -198,8 +198,11 @@ def block_claims(results_dir: Path | None) -> str:
     claims = _metrics(results_dir, "06_statistics").get("claims", {}) if results_dir and results_dir.is_dir() else {}
     if not claims:
         return PLACEHOLDER
+    from helpers.claims import CLAIMS
+
+    order = {claim.claim_id: i for i, claim in enumerate(CLAIMS)}
     rows = ["| claim | paper | verdict | comparison: estimate [95% CI] |", "|---|---|---|---|"]
-    for claim_id, claim in claims.items():
+    for claim_id, claim in sorted(claims.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
         parts = []
         for part in claim.get("parts", []):
             if part.get("verdict") == "not run":
