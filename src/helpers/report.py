@@ -339,12 +339,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`python -m helpers.report --profile NAME`: rebuild a profile's report page."""
     parser = argparse.ArgumentParser(prog="python -m helpers.report", description=__doc__)
     parser.add_argument("--profile", default="default")
+    parser.add_argument("--screenshot", action="store_true",
+                        help="also save report/screenshot.png (headless Chromium)")
     args = parser.parse_args(argv)
     folder = paths.profile_dir(args.profile)
     if not folder.is_dir():
         print(f"error: {folder} does not exist: run the profile first", file=sys.stderr)
         return 2
-    print(write_report(folder))
+    page = write_report(folder)
+    print(page)
+    if args.screenshot:
+        from helpers import browser
+
+        if browser.find_chromium() is None:
+            print("error: no Chromium found for the screenshot (apt-get install chromium)", file=sys.stderr)
+            return 2
+        print(browser.screenshot(page, page.parent / "screenshot.png", width=1300, height=4200))
     return 0
 
 
