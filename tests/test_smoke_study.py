@@ -168,3 +168,24 @@ def test_every_manifest_records_time_and_peak_memory_within_budget(smoke_run):
         manifest = json.loads((smoke_run / stage / "manifest.json").read_text())
         assert manifest["wall_seconds"] > 0 and manifest["notebook_seconds"] > 0, stage
         assert 50 < manifest["peak_rss_mb"] < MEMORY_BUDGET_MB, stage
+
+
+def test_statistics_judge_every_claim_and_the_report_shows_them(smoke_run):
+    import pandas as pd
+
+    from helpers.claims import CLAIMS
+    from helpers.stats import VERDICTS
+
+    metrics = _metrics(smoke_run, "06_statistics")
+    methods = set(pd.read_parquet(smoke_run / "05_evaluation" / "item_scores.parquet")["method"])
+    assert set(metrics["verdicts"]) == {claim.claim_id for claim in CLAIMS}
+    for claim in CLAIMS:
+        verdict = metrics["verdicts"][claim.claim_id]
+        assert verdict in VERDICTS
+        needed = {m for part in claim.parts for m in (part.treated, part.baseline)}
+        if not needed <= methods:  # a claim whose models the smoke profile did not train is "not run"
+            assert verdict == "not run", claim.claim_id
+    assert set(metrics["headline"]) == methods - {"BASE"}
+    page = (smoke_run / "report" / "index.html").read_text()
+    for figure in ("claims_forest", "multi_objective"):
+        assert f"figures/{figure}.png" in page and (smoke_run / "report" / "figures" / f"{figure}.png").is_file()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from helpers.param_specs import common, data, domain_adaptation, evaluation
+from helpers.param_specs import common, data, domain_adaptation, evaluation, statistics
 from helpers.param_specs import pretraining as _pretraining
 
 # section name -> the specs of its parameters; sections other than `common` are stage names
@@ -15,6 +15,7 @@ SPECS_BY_SECTION = {
     "01_pretraining": _pretraining.SPECS,
     "02_domain_adaptation": domain_adaptation.SPECS,
     "05_evaluation": evaluation.SPECS,
+    "06_statistics": statistics.SPECS,
 }
 
 # section name -> cross-parameter checks returning a list of problems
@@ -23,4 +24,5 @@ SECTION_CHECKS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "01_pretraining": _pretraining.check,
     "02_domain_adaptation": domain_adaptation.check,
     "05_evaluation": evaluation.check,
+    "06_statistics": statistics.check,
 }
