@@ -32,7 +32,7 @@ The end.
 def finished_profile(outputs_root):
     """A finished run (fake stage outputs, no heavy files) under a temporary outputs root."""
     folder = outputs_root / "default"
-    for stage in ("00_data", "01_pretraining", "05_evaluation", "06_statistics"):
+    for stage in ("00_data", "01_pretraining", "02_domain_adaptation", "05_evaluation", "06_statistics"):
         io.write_json(folder / stage / "manifest.json", fake_manifest(stage, seconds=30.0, memory=512.0))
         io.write_text(folder / stage / f"{stage}.html", f"<html>{stage}</html>")
         io.write_text(folder / stage / f"{stage}.ipynb", "{}")
@@ -44,6 +44,11 @@ def finished_profile(outputs_root):
         "headline": {"tp": {"BASE (none)": 0.255, "INST (nontoxic)": 0.015}},
         "comparisons": {"INST (nontoxic) - BASE (none)": {"tp_difference": -0.24, "ci_low": -0.3, "ci_high": -0.185,
                                                           "mcnemar_p": 3e-11}}})
+    ci = {"estimate": -0.031, "low": -0.052, "high": -0.01}
+    io.write_json(folder / "02_domain_adaptation" / "metrics.json", {"check": {
+        "effects_vs_base": {"DAPT": {"mean_toxicity": ci, "per_seed_mean_toxicity_difference": {"DAPT-s0": -0.03,
+                                                                                              "DAPT-s1": -0.032}}},
+        "sgeat_vs_dapt": {"SGEAT - DAPT": {"mean_toxicity": {"estimate": 0.004, "low": -0.02, "high": 0.03}}}}})
     io.write_json(folder / "05_evaluation" / "metrics.json", {"headline": {
         "BASE-s0": {"TP": 0.25, "EMT": 0.28, "CrowS_pct": 71.1},
         "DetoxDPO-s0": {"TP": 0.10, "EMT": 0.15, "CrowS_pct": 70.0},
@@ -109,6 +114,7 @@ def test_readme_blocks_are_generated_from_the_committed_metrics(finished_profile
     assert "scorer held-out AUC 0.922 (0.910-0.930 per language)" in text
     assert "INST (nontoxic) - BASE (none): TP difference -0.240, 95% CI [-0.300, -0.185], McNemar p < 0.001" in text
     assert "DetoxDPO (2 seeds) TP 0.11" in text
+    assert "DAPT (2 seeds) -0.031 [-0.052, -0.010]" in text and "SGEAT - DAPT +0.004 [-0.020, +0.030]" in text
     assert "| P1: INST lowers toxicity | Prabhumoye et al. 2023 | **reproduced** | TP: INST - BASE < 0: -0.240 " in text
     assert "no evaluated model of DAPT_3x" in text
     assert "| `00_data` | 30 s | 512 MiB | 45 s | 60 s |" in text

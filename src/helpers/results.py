@@ -152,6 +152,27 @@ def _expected_pretraining(results_dir: Path) -> list[str]:
     return lines
 
 
+def _interval(row: Mapping[str, Any]) -> str:
+    return (f"{_fmt(row.get('estimate'), signed=True)} [{_fmt(row.get('low'), signed=True)}, "
+            f"{_fmt(row.get('high'), signed=True)}]")
+
+
+def _expected_domain_adaptation(results_dir: Path) -> list[str]:
+    check = _metrics(results_dir, "02_domain_adaptation").get("check", {})
+    effects = check.get("effects_vs_base", {})
+    if not effects:
+        return []
+    seeds = {method: len(row.get("per_seed_mean_toxicity_difference", {})) for method, row in effects.items()}
+    parts = [f"{method} ({seeds[method]} seeds) {_interval(row.get('mean_toxicity', {}))}"
+             for method, row in effects.items()]
+    lines = ["- 02 quick check, mean toxicity against BASE (paired 95% CI over prompts): " + "; ".join(parts) + "."]
+    versus = check.get("sgeat_vs_dapt", {})
+    if versus:
+        lines.append("- 02 " + "; ".join(f"{name} {_interval(row.get('mean_toxicity', {}))}"
+                                         for name, row in versus.items()) + " (mean toxicity, paired 95% CI).")
+    return lines
+
+
 def _method_of(model: str) -> str:
     return model.rsplit("-s", 1)[0] if re.fullmatch(r".+-s\d+", model) else model
 
@@ -188,7 +209,8 @@ def block_expected(results_dir: Path | None) -> str:
     """The "what to expect" bullets: the headline numbers of every committed stage."""
     if results_dir is None or not results_dir.is_dir():
         return PLACEHOLDER
-    lines = (_expected_data(results_dir) + _expected_pretraining(results_dir) + _expected_evaluation(results_dir)
+    lines = (_expected_data(results_dir) + _expected_pretraining(results_dir)
+             + _expected_domain_adaptation(results_dir) + _expected_evaluation(results_dir)
              + _expected_statistics(results_dir))
     return "\n".join(lines) if lines else PLACEHOLDER
 
