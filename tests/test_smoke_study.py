@@ -242,3 +242,24 @@ def test_parameter_efficient_runs_are_adapters_on_the_base_with_equal_budgets(sm
         assert row["trainable parameters"] < variants[(family, "full")]["trainable parameters"] or peft == "full"
         assert 0 <= row["EMT"] <= 1 and row["held-out ppl"] > 1
     assert set(metrics["collapsed"]) == {name for name, run in metrics["runs"].items() if run["collapsed"]}
+
+
+def test_statistics_judge_every_claim_and_the_report_shows_them(smoke_run):
+    import pandas as pd
+
+    from helpers.claims import CLAIMS
+    from helpers.stats import VERDICTS
+
+    metrics = _metrics(smoke_run, "06_statistics")
+    methods = set(pd.read_parquet(smoke_run / "05_evaluation" / "item_scores.parquet")["method"])
+    assert set(metrics["verdicts"]) == {claim.claim_id for claim in CLAIMS}
+    for claim in CLAIMS:
+        verdict = metrics["verdicts"][claim.claim_id]
+        assert verdict in VERDICTS
+        needed = {m for part in claim.parts for m in (part.treated, part.baseline)}
+        if not needed <= methods:  # a claim whose models the smoke profile did not train is "not run"
+            assert verdict == "not run", claim.claim_id
+    assert set(metrics["headline"]) == methods - {"BASE"}
+    page = (smoke_run / "report" / "index.html").read_text()
+    for figure in ("claims_forest", "multi_objective"):
+        assert f"figures/{figure}.png" in page and (smoke_run / "report" / "figures" / f"{figure}.png").is_file()

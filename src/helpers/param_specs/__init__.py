@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from helpers.param_specs import common, data, domain_adaptation, evaluation, parameter_efficient, preference_optimization
+from helpers.param_specs import statistics
 from helpers.param_specs import pretraining as _pretraining
 
 # section name -> the specs of its parameters; sections other than `common` are stage names
@@ -17,6 +18,7 @@ SPECS_BY_SECTION = {
     "03_preference_optimization": preference_optimization.SPECS,
     "04_parameter_efficient": parameter_efficient.SPECS,
     "05_evaluation": evaluation.SPECS,
+    "06_statistics": statistics.SPECS,
 }
 
 # section name -> cross-parameter checks returning a list of problems
@@ -27,4 +29,5 @@ SECTION_CHECKS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "03_preference_optimization": preference_optimization.check,
     "04_parameter_efficient": parameter_efficient.check,
     "05_evaluation": evaluation.check,
+    "06_statistics": statistics.check,
 }
