@@ -170,6 +170,80 @@ def test_every_manifest_records_time_and_peak_memory_within_budget(smoke_run):
         assert 50 < manifest["peak_rss_mb"] < MEMORY_BUDGET_MB, stage
 
 
+def _stage_params(stage):
+    import yaml
+
+    return yaml.safe_load(paths.params_file("smoke").read_text())[stage]
+
+
+def test_preference_optimization_trained_dpo_and_its_controls_on_the_same_pairs(smoke_run):
+    from helpers.modeling import discover_models
+    from helpers.training import finetune, preference
+
+    stage = "03_preference_optimization"
+    metrics = _metrics(smoke_run, stage)
+    params = _stage_params(stage)
+    training = metrics["training"]
+    plan = preference.run_plan(params["methods"], params["seeds"], params["first_seed_only"])
+    assert set(training) == {finetune.run_name(m, s, params["peft"]) for m, s in plan}
+    assert max(sum(m == method for m, _ in plan) for method in params["methods"]) == 2  # the multi-seed path
+    cards = {c.name: c for c in discover_models("smoke") if c.stage == stage}
+    assert set(cards) == set(training)
+    for name, card in cards.items():
+        assert card.parent == metrics["base_model"]["name"] and card.train_languages == params["train_languages"], name
+        assert card.peft == params["peft"] and card.train_tokens > 0 and "held-out loss" in card.notes, name
+    # a DPO method and its SFT-on-chosen control read the same pairs for the same number of steps
+    for control, dpo in preference.CONTROL_OF.items():
+        if f"{control}-s0" in training and f"{dpo}-s0" in training:
+            assert training[f"{control}-s0"]["steps"] == training[f"{dpo}-s0"]["steps"]
+            assert training[f"{control}-s0"]["train_pairs"] == training[f"{dpo}-s0"]["train_pairs"]
+    for name, run in training.items():
+        if preference.is_dpo(cards[name].family):  # DPO learned the preference on its own pairs
+            assert run["train_pairs_margin"] > 0 and run["train_pairs_accuracy"] > 0.5, name
+        assert run["collapsed"] == (run["heldout_loss_rise"] > params["collapse_margin"]), name
+    assert set(metrics["collapsed"]) == {name for name, run in training.items() if run["collapsed"]}
+    # every toxicity or bias effect comes with the fluency it cost
+    effects = metrics["check"]["effects_vs_base"]
+    assert set(effects) == set(params["methods"])
+    assert all({"EMT", "CrowS distance from 50", "fluency log-ppl"} <= set(e) for e in effects.values())
+
+
+def test_parameter_efficient_runs_are_adapters_on_the_base_with_equal_budgets(smoke_run):
+    from helpers.modeling import discover_models
+    from helpers.training import finetune
+    from helpers.training import parameter_efficient as pe
+
+    stage = "04_parameter_efficient"
+    metrics = _metrics(smoke_run, stage)
+    params = _stage_params(stage)
+    training = metrics["training"]
+    plan = pe.run_plan(params["families"], params["variants"], params["seeds"], params["first_seed_only"])
+    assert set(training) == {finetune.run_name(f, s, v) for f, v, s in plan}
+    assert max(sum((f, v) == (family, variant) for f, v, _ in plan) for family, variant, _ in plan) == 2
+    cards = {c.name: c for c in discover_models("smoke") if c.stage == stage}
+    assert set(cards) == set(training)
+    for name, card in cards.items():
+        adapter = not (params["merge_adapters"] and pe.mergeable(card.peft))
+        assert card.adapter is adapter and (card.folder / "adapter_config.json").is_file() is adapter, name
+        assert card.parent == metrics["base_model"]["name"] and card.family in params["families"], name
+        assert 0 < card.trainable_parameters < card.parameters, name
+    # the same budgets as the full fine-tuning runs of 02 and 03
+    dapt_tokens = _stage_params("02_domain_adaptation")["train_tokens"]
+    dpo_steps = _metrics(smoke_run, "03_preference_optimization")["training"]["DetoxDPO-s0"]["steps"]
+    for name, run in training.items():
+        if cards[name].family == "DAPT":
+            assert run["budget_tokens"] == dapt_tokens and abs(run["tokens"] - dapt_tokens) < 0.1 * dapt_tokens, name
+        else:
+            assert run["steps"] == dpo_steps, name
+    # every variant's row, next to the family's full fine-tuning, with what it cost
+    variants = {(row["family"], row["peft"]): row for row in metrics["variants"]}
+    assert set(variants) == {(f, v) for f, v, _ in plan} | {(f, "full") for f in params["families"]}
+    for (family, peft), row in variants.items():
+        assert row["trainable parameters"] < variants[(family, "full")]["trainable parameters"] or peft == "full"
+        assert 0 <= row["EMT"] <= 1 and row["held-out ppl"] > 1
+    assert set(metrics["collapsed"]) == {name for name, run in metrics["runs"].items() if run["collapsed"]}
+
+
 def test_statistics_judge_every_claim_and_the_report_shows_them(smoke_run):
     import pandas as pd
 

@@ -24,7 +24,17 @@ WEIGHT_CONFIGS = ("config.json", "adapter_config.json")
 ADAPTER_CONFIG = "adapter_config.json"
 # adapter variants that are not PEFT methods: card.peft -> "module:function" building the model from
 # (parent model, adapter folder); imported only when such a card is loaded (04's bottleneck adapter)
-CUSTOM_ADAPTER_LOADERS: dict[str, str] = {}
+CUSTOM_ADAPTER_LOADERS: dict[str, str] = {"bottleneck": "helpers.training.bottleneck:load"}
+# and the function saving such an adapter: card.peft -> "module:function" of (wrapped model, folder, parent card name)
+CUSTOM_ADAPTER_SAVERS: dict[str, str] = {"bottleneck": "helpers.training.bottleneck:save"}
+
+
+def _hook(target: str):
+    """The function a "module:function" table entry names (imported on first use)."""
+    import importlib
+
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 class ModelSourceError(ValueError):
@@ -308,13 +318,19 @@ def save_model(model, tokenizer, out_dir: Path, card: ModelCard) -> ModelCard:
     if Path(*out_dir.parts[-depth:]) != Path(card.path):
         raise ValueError(f"card path {card.path!r} must be the tail of the output folder {out_dir}")
     peft_model = is_peft_model(model)
-    if card.adapter and not peft_model:
+    custom = card.peft in CUSTOM_ADAPTER_SAVERS
+    if custom and not card.adapter:
+        raise ValueError(f"card {card.name!r}: a {card.peft!r} adapter cannot be merged into full weights; "
+                         "save it as an adapter")
+    if card.adapter and not peft_model and not custom:
         raise ValueError(f"card {card.name!r} is an adapter card but the model carries no PEFT adapter")
     if peft_model and not card.adapter:
         raise ValueError(f"card {card.name!r} is a full-model card but the model is PEFT-wrapped: "
                          "merge it first (model.merge_and_unload()) or save it as an adapter")
     out_dir.mkdir(parents=True, exist_ok=True)
-    if peft_model:
+    if custom:
+        _hook(CUSTOM_ADAPTER_SAVERS[card.peft])(model, out_dir, card.parent)
+    elif peft_model:
         for config in model.peft_config.values():
             # the adapter's base is the parent card (a name of this study), not a path on this machine
             config.base_model_name_or_path = card.parent
@@ -426,10 +442,7 @@ def load_model(card: ModelCard, device: str = "auto", for_training: bool = False
         return (model.train() if for_training else model.eval()), tokenizer
     base, _ = load_model(parent_card(card), device, for_training)
     if card.peft in CUSTOM_ADAPTER_LOADERS:
-        import importlib
-
-        module, function = CUSTOM_ADAPTER_LOADERS[card.peft].split(":")
-        model = getattr(importlib.import_module(module), function)(base, folder)
+        model = _hook(CUSTOM_ADAPTER_LOADERS[card.peft])(base, folder)
     elif (folder / ADAPTER_CONFIG).is_file():
         from peft import PeftModel
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from helpers.param_specs import common, data, domain_adaptation, evaluation, statistics
+from helpers.param_specs import common, data, domain_adaptation, evaluation, parameter_efficient, preference_optimization
+from helpers.param_specs import statistics
 from helpers.param_specs import pretraining as _pretraining
 
 # section name -> the specs of its parameters; sections other than `common` are stage names
@@ -14,6 +15,8 @@ SPECS_BY_SECTION = {
     "00_data": data.SPECS,
     "01_pretraining": _pretraining.SPECS,
     "02_domain_adaptation": domain_adaptation.SPECS,
+    "03_preference_optimization": preference_optimization.SPECS,
+    "04_parameter_efficient": parameter_efficient.SPECS,
     "05_evaluation": evaluation.SPECS,
     "06_statistics": statistics.SPECS,
 }
@@ -23,6 +26,8 @@ SECTION_CHECKS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "00_data": data.check,
     "01_pretraining": _pretraining.check,
     "02_domain_adaptation": domain_adaptation.check,
+    "03_preference_optimization": preference_optimization.check,
+    "04_parameter_efficient": parameter_efficient.check,
     "05_evaluation": evaluation.check,
     "06_statistics": statistics.check,
 }

@@ -25,11 +25,12 @@ CORPUS_METHODS = ("DAPT", "DAPT_3x", "SGEAT")  # continued causal-LM training
 BUDGET_MULTIPLIERS = {"DAPT": 1, "DAPT_3x": 3, "SGEAT": 1, "SR_LLM": 1}
 
 
-def run_plan(methods: Sequence[str], seeds: Sequence[int], first_seed_only: Sequence[str] = ()) -> list[tuple[str, int]]:
+def run_plan(methods: Sequence[str], seeds: Sequence[int], first_seed_only: Sequence[str] = (),
+             known: Sequence[str] = METHODS) -> list[tuple[str, int]]:
     """The (method, seed) runs in training order: every seed of each method, or only the first one."""
-    unknown = sorted(set(methods) - set(METHODS))
+    unknown = sorted(set(methods) - set(known))
     if unknown:
-        raise ValueError(f"unknown methods {unknown}; methods are {', '.join(METHODS)}")
+        raise ValueError(f"unknown methods {unknown}; methods are {', '.join(known)}")
     return [(method, seed) for method in methods
             for seed in (list(seeds)[:1] if method in first_seed_only else list(seeds))]
 

@@ -21,7 +21,8 @@ from typing import Any
 FULL = "full"
 LORA_RANKS = {"lora4": 4, "lora16": 16, "lora64": 64}
 PEFT_VARIANTS = (FULL, *LORA_RANKS, "ia3")
-CUSTOM_VARIANTS: dict[str, str] = {}
+# 04's bottleneck adapter (helpers.training.bottleneck), imported only when the variant is asked for
+CUSTOM_VARIANTS: dict[str, str] = {"bottleneck": "helpers.training.bottleneck:wrap"}
 # LoRA targets per architecture; other architectures use PEFT's "all-linear"
 LORA_TARGETS = {"gpt2": ["c_attn", "c_proj", "c_fc"],
                 "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}
