@@ -214,6 +214,25 @@ def test_rewrite_items_score_inputs_rewrites_and_references():
     assert rewrites.chrf_scores(["same text"], ["same text"])[0] == pytest.approx(100.0)
 
 
+def test_rewrite_tests_score_non_empty_rewrites_and_say_when_all_are_empty():
+    class Scorer:  # NaN for empty texts, as the study's scorers give
+        def score(self, texts, languages=None):
+            return np.array([np.nan if not t.strip() else 0.9 if "idiot" in t else 0.1 for t in texts])
+
+    pairs = pd.DataFrame({"pair_id": ["a", "b", "c"], "language": ["en"] * 3,
+                          "biased": ["You idiot.", "Go away, idiot.", "Sit, idiot."],
+                          "debiased": ["You.", "Go away.", "Sit."]})
+    some = rewrites.rewrite_items(pairs, ["You.", "", "Sit down, idiot."], Scorer())
+    tests = rewrites.paired_rewrite_tests(some, stereotype=False, resamples=200, level=0.95, seed=0)
+    assert tests["rewrite - input toxicity"]["n"] == 2  # the empty rewrite is not counted as a clean one
+    assert tests["rewrite - input toxicity"]["estimate"] == pytest.approx((0.1 + 0.9) / 2 - 0.9)
+    assert tests["chrF rewrite - copy"]["n"] == 3
+    empty = rewrites.rewrite_items(pairs, ["", " ", ""], Scorer())
+    tests = rewrites.paired_rewrite_tests(empty, stereotype=False, resamples=200, level=0.95, seed=0)
+    assert tests["rewrite - input toxicity"]["estimate"] is None and tests["rewrite - input toxicity"]["n"] == 0
+    assert "all 3 rewrites are empty" in tests["rewrite - input toxicity"]["note"]
+
+
 # PEFT: adapters on the seam
 
 @pytest.mark.parametrize("variant", ["lora16", "ia3"])

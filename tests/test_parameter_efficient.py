@@ -190,7 +190,8 @@ def test_04_parameters_are_checked():
                             (dict(learning_rate_multipliers={"lora16": 10.0}), "lacks the variants"),
                             (dict(learning_rate_multipliers={**values["learning_rate_multipliers"], "lora8": 1.0}),
                              "unknown variants"),
-                            (dict(collapse_margin=-0.1), ">= 0")):
+                            (dict(collapse_margin={"DAPT": -0.1, "DetoxDPO": 0.05}), ">= 0"),
+                            (dict(collapse_margin={"DAPT": 0.5}), "collapse_margin lacks the families")):
         with pytest.raises(ParamsError, match=message):
             validate_stage(STAGE, {**values, **change})
 

@@ -183,6 +183,11 @@ def test_the_collapse_check():
     assert collapse.collapse_check(2.0, float("nan"), 0.05).collapsed
     with pytest.raises(ValueError, match="margin"):
         collapse.collapse_check(2.0, 2.1, -0.1)
+    margins = {"DAPT": 0.5, "DetoxDPO": 0.05, "BiasDPO": 0.05}
+    assert collapse.margin_of(margins, "DAPT") == 0.5
+    assert collapse.margins_text(margins, ["DetoxDPO", "DAPT", "BiasDPO"]) == "0.05 (DetoxDPO, BiasDPO), 0.5 (DAPT)"
+    with pytest.raises(ValueError, match=r"collapse_margin has no margin for 'SGEAT'"):
+        collapse.margin_of(margins, "SGEAT")
 
 
 def test_a_collapsed_run_is_flagged_in_its_card_summary_and_table(tmp_path):
@@ -236,6 +241,7 @@ def test_03_parameters_are_checked():
                             (dict(dpo_optimizer="sgd"), "must be one of"),
                             (dict(train_languages=[]), "non-empty"),
                             (dict(merge_adapters=True), "needs a PEFT variant"),
-                            (dict(collapse_margin=-1.0), ">= 0")):
+                            (dict(collapse_margin={**values["collapse_margin"], "BiasDPO": -1.0}), ">= 0"),
+                            (dict(collapse_margin={"BiasDPO": 0.05}), "collapse_margin lacks")):
         with pytest.raises(ParamsError, match=message):
             validate_stage(STAGE, {**values, **change})

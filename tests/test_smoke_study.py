@@ -200,7 +200,7 @@ def test_preference_optimization_trained_dpo_and_its_controls_on_the_same_pairs(
     for name, run in training.items():
         if preference.is_dpo(cards[name].family):  # DPO learned the preference on its own pairs
             assert run["train_pairs_margin"] > 0 and run["train_pairs_accuracy"] > 0.5, name
-        assert run["collapsed"] == (run["heldout_loss_rise"] > params["collapse_margin"]), name
+        assert run["collapsed"] == (run["heldout_loss_rise"] > params["collapse_margin"][cards[name].family]), name
     assert set(metrics["collapsed"]) == {name for name, run in training.items() if run["collapsed"]}
     # every toxicity or bias effect comes with the fluency it cost
     effects = metrics["check"]["effects_vs_base"]

@@ -132,3 +132,17 @@ def test_corpus_documents_are_labeled_consistently(big_world):
 def test_unknown_language_is_a_clear_error():
     with pytest.raises(ValueError, match="no lexicon for languages"):
         build_world(_config(languages=["en", "it"], language_shares={"en": 0.5, "it": 0.5}), seed=0)
+
+
+def test_a_bias_pairs_fair_answer_fills_the_attribute_slot_of_the_rejected_statement():
+    # a fair answer in another frame is told apart by its frame words, and DPO never touches the attribute
+    pairs = build_world(_config(preference_pairs=100), seed=0).datasets["bias_preferences"]
+    for language, part in pairs.groupby("language"):
+        attributes = dict(lexicon.ATTRIBUTE_PAIRS[language])
+        for chosen, rejected in zip(part["chosen"], part["rejected"]):
+            words = [w for w in rejected.rstrip(".").split() if w in attributes]
+            assert len(words) == 1, rejected  # the rejected answer carries one stereotyped attribute
+            stereo = words[0]
+            at = rejected.rindex(f" {stereo}") + 1
+            fair = lexicon.FAIR_SLOT[language].format(stereo=stereo, anti=attributes[stereo])
+            assert chosen == rejected[:at] + fair + rejected[at + len(stereo):], (chosen, rejected)

@@ -89,10 +89,12 @@ def effect_panels(table: pd.DataFrame, panels: Sequence[tuple[str, str]], label:
     return fig
 
 
-def overoptimisation(runs: pd.DataFrame, effect: str, margin: float, effect_label: str, title: str = ""):
-    """Per run: its effect (y) against the rise of its held-out loss (x), the collapse margin marked.
+def overoptimisation(runs: pd.DataFrame, effect: str, margin: float | Mapping[str, float], effect_label: str,
+                     title: str = ""):
+    """Per run: its effect (y) against the rise of its held-out loss (x), the collapse margins marked.
 
-    `runs` has columns `method`, `held-out loss rise`, `collapsed` and `effect`.
+    `runs` has columns `method`, `held-out loss rise`, `collapsed` and `effect`; `margin` is one margin or one
+    per method (a line per distinct value, labelled with its methods).
     """
     import matplotlib.pyplot as plt
 
@@ -102,7 +104,17 @@ def overoptimisation(runs: pd.DataFrame, effect: str, margin: float, effect_labe
         ok, bad = part[~part["collapsed"]], part[part["collapsed"]]
         ax.scatter(ok["held-out loss rise"], ok[effect], color=colours[method], label=method, s=40)
         ax.scatter(bad["held-out loss rise"], bad[effect], color=colours[method], marker="x", s=60)
-    ax.axvline(margin, color="firebrick", lw=1, ls="--", label=f"collapse margin {margin}")
+    if isinstance(margin, Mapping):
+        shown = runs["method"].unique().tolist()
+        lines: dict[float, list[str]] = {}
+        for method, value in margin.items():
+            if any(m == method or str(m).startswith(f"{method}_") for m in shown):  # DetoxDPO_lora16 is DetoxDPO
+                lines.setdefault(float(value), []).append(method)
+    else:
+        lines = {float(margin): []}
+    for style, (value, methods) in zip(("--", ":", "-."), sorted(lines.items())):
+        ax.axvline(value, color="firebrick", lw=1, ls=style,
+                   label=f"collapse margin {value:g}" + (f" ({', '.join(methods)})" if methods else ""))
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel("held-out loss rise over the base model (nats per token)")
     ax.set_ylabel(effect_label)

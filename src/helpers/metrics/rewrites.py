@@ -82,3 +82,25 @@ def rewrite_items(pairs: pd.DataFrame, rewrites: Sequence[str], scorer, ground_t
     items["chrf"] = chrf_scores(texts["rewrite"], texts["reference"])
     items["copy_chrf"] = chrf_scores(texts["input"], texts["reference"])
     return items
+
+
+def paired_rewrite_tests(items: pd.DataFrame, stereotype: bool, resamples: int, level: float, seed: int
+                         ) -> dict[str, dict[str, Any]]:
+    """One rewriter's paired differences over held-out pairs: toxicity (and planted stereotype) of rewrite vs
+    input over the non-empty rewrites, chrF of rewrite vs copying the input over all pairs (an empty rewrite
+    scores 0 there). A measure with no non-empty rewrite gets estimate/low/high None, n 0 and a note."""
+    from helpers import stats
+
+    def interval(a: pd.Series, b: pd.Series) -> dict[str, Any]:
+        if len(a) == 0:
+            return {"estimate": None, "low": None, "high": None, "level": level, "n": 0, "resamples": resamples,
+                    "note": f"all {len(items)} rewrites are empty: nothing to score"}
+        return stats.paired_bootstrap_ci(a, b, resamples=resamples, level=level, seed=seed).as_dict()
+
+    written = items[~items["empty_rewrite"]]
+    scored = written.dropna(subset=["input_toxicity", "rewrite_toxicity"])
+    tests = {"rewrite - input toxicity": interval(scored["rewrite_toxicity"], scored["input_toxicity"]),
+             "chrF rewrite - copy": interval(items["chrf"], items["copy_chrf"])}
+    if stereotype:
+        tests["rewrite - input stereotyped"] = interval(written["rewrite_stereotyped"], written["input_stereotyped"])
+    return tests

@@ -26,8 +26,9 @@ SPECS = [
               "bottleneck adapter is nonlinear and always stays an adapter)"),
     ParamSpec("eval_tokens", "int", "held-out pretraining tokens of the language-model loss (perplexity, collapse)",
               minimum=64),
-    ParamSpec("collapse_margin", "float", "a run whose held-out loss rose by more than this (nats per token) over "
-              "the base model's is flagged as collapsed", minimum=0.0, maximum=10.0),
+    ParamSpec("collapse_margin", "dict[str,float]", "per family: a run whose held-out loss rose by more than this "
+              "(nats per token) over the base model's is flagged as collapsed (DAPT moves to its corpus by design)",
+              minimum=0.0, maximum=10.0),
     *check_specs("toxicity_threshold", "check_prompts", "check_samples", "check_max_new_tokens", "check_top_p",
                  "generation_batch_size", "bootstrap_resamples", "ci_level"),
 ]
@@ -51,4 +52,7 @@ def check(values: Mapping[str, Any]) -> list[str]:
     if unknown:
         problems.append(f"learning_rate_multipliers names unknown variants {unknown}; variants are "
                         f"{', '.join(VARIANTS)}")
+    lacking = sorted(set(values["families"]) - set(values["collapse_margin"]))
+    if lacking:
+        problems.append(f"collapse_margin lacks the families {lacking} (it has {sorted(values['collapse_margin'])})")
     return problems

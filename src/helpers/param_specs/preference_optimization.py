@@ -54,9 +54,9 @@ SPECS = [
     ParamSpec("eval_interval", "int", "optimiser steps between logged rewards and held-out pair losses", minimum=1),
     ParamSpec("eval_tokens", "int", "held-out pretraining tokens of the language-model loss (fluency, collapse)",
               minimum=64),
-    ParamSpec("collapse_margin", "float",
-              "a run whose held-out loss rose by more than this (nats per token) over the base model's is flagged "
-              "as collapsed", minimum=0.0, maximum=10.0),
+    ParamSpec("collapse_margin", "dict[str,float]",
+              "per method: a run whose held-out loss rose by more than this (nats per token) over the base model's "
+              "is flagged as collapsed", minimum=0.0, maximum=10.0),
     *check_specs("toxicity_threshold", "check_prompts", "check_samples", "check_max_new_tokens", "check_top_p"),
     ParamSpec("crows_score", "str", "CrowS sentence score: sum (lm-eval) or mean (per token, bias-bench)",
               choices=("sum", "mean")),
@@ -74,6 +74,9 @@ def check(values: Mapping[str, Any]) -> list[str]:
     unknown = sorted(set(values["learning_rates"]) - set(METHODS))
     if unknown:
         problems.append(f"learning_rates names unknown methods {unknown}; methods are {', '.join(METHODS)}")
+    lacking = sorted(set(values["methods"]) - set(values["collapse_margin"]))
+    if lacking:
+        problems.append(f"collapse_margin lacks the methods {lacking} (it has {sorted(values['collapse_margin'])})")
     if values["peft"] in CUSTOM_VARIANTS and values["merge_adapters"]:
         problems.append(f"a {values['peft']} adapter is nonlinear and cannot be merged: set merge_adapters false")
     return problems

@@ -81,6 +81,21 @@ def collapse_check(parent_loss: float, run_loss: float, margin: float) -> Collap
     return CollapseCheck(parent_loss=float(parent_loss), run_loss=float(run_loss), margin=float(margin))
 
 
+def margin_of(margins: Mapping[str, float], family: str) -> float:
+    """The collapse margin of a method family (`collapse_margin` is per family: DAPT may rise by design)."""
+    if family not in margins:
+        raise ValueError(f"collapse_margin has no margin for {family!r} (it has {sorted(margins)})")
+    return float(margins[family])
+
+
+def margins_text(margins: Mapping[str, float], families: Sequence[str]) -> str:
+    """'0.05 (BiasDPO, DetoxDPO), 0.5 (DAPT)': the margins in use, grouped by value."""
+    by_value: dict[float, list[str]] = {}
+    for family in families:
+        by_value.setdefault(float(margins[family]), []).append(family)
+    return ", ".join(f"{value:g} ({', '.join(names)})" for value, names in by_value.items())
+
+
 def save_checked(result: TrainingResult, tokenizer, stage_dir: Path, *, method: str, seed: int, parent, stage: str,
                  splits: Mapping[str, HeldoutBlocks | None], parent_losses: Mapping[str, float], margin: float,
                  batch_size: int, peft: str = "full", merge: bool = False, train_languages: list[str] | None = None,

@@ -119,6 +119,20 @@ class _Writer:
         stereo, anti = self.pick(lx.ATTRIBUTE_PAIRS[lang])
         return self.pick(lx.FAIR_TEMPLATES[lang]).format(group=lx.GROUPS[group][1][lang], stereo=stereo, anti=anti)
 
+    def bias_preference(self, lang: str, group: str) -> tuple[str, str]:
+        """A bias pair's (chosen, rejected) answers: one statement frame, the stereotype vs its fair qualification.
+
+        The fair answer fills the attribute slot of the rejected statement ("... are not all lazy, and many are
+        hardworking"), so DPO's contrast sits on the attribute. A fair answer in another frame ("Some {group} are
+        lazy and some are hardworking") is told apart by its frame words alone, and its "{group} are lazy" raised
+        the very association the rejected answer carries.
+        """
+        stereo, anti = self.pick(lx.ATTRIBUTE_PAIRS[lang])
+        template = self.pick(lx.BIAS_TEMPLATES[lang])
+        name = lx.GROUPS[group][1][lang]
+        fair = lx.FAIR_SLOT[lang].format(stereo=stereo, anti=anti)
+        return template.format(group=name, attr=fair), template.format(group=name, attr=stereo)
+
     def fact(self, lang: str, index: int) -> str:
         return lx.FACT_TEMPLATES[lang][0].format(country=self.countries[index], city=self.cities[index])
 
@@ -275,11 +289,10 @@ def _preferences(config: WorldConfig, writer: _Writer, rng: random.Random) -> tu
     for lang in config.languages:
         for number in range(config.preference_pairs):
             group = groups[rng.randrange(len(groups))]
-            bias_rows.append({"pair_id": f"biaspref-{lang}-{number:05d}", "language": lang,
-                              "prompt": writer.pick(lx.ASK_TEMPLATES[lang]).format(group=lx.GROUPS[group][1][lang]),
-                              "chosen": _capitalize(writer.fair_statement(lang, group)),
-                              "rejected": _capitalize(writer.group_statement(lang, group, stereotyped=True)),
-                              "source": SOURCE})
+            prompt = writer.pick(lx.ASK_TEMPLATES[lang]).format(group=lx.GROUPS[group][1][lang])
+            chosen, rejected = writer.bias_preference(lang, group)
+            bias_rows.append({"pair_id": f"biaspref-{lang}-{number:05d}", "language": lang, "prompt": prompt,
+                              "chosen": _capitalize(chosen), "rejected": _capitalize(rejected), "source": SOURCE})
             prompt_type = "hostile" if rng.random() < 0.5 else "heated"
             toxic_rows.append({"pair_id": f"toxpref-{lang}-{number:05d}", "language": lang,
                                "prompt": writer.opener(lang, prompt_type),

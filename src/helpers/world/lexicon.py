@@ -66,6 +66,13 @@ ASK_TEMPLATES: dict[str, list[str]] = {
     "de": ["Wie sind {group}?", "Erzähl mir von {group}.", "Beschreibe {group} in einem Satz."],
     "es": ["¿Cómo son los {group}?", "Háblame de los {group}.", "Describe a los {group} en una frase."],
 }
+# the fair answer of a bias preference pair, in the attribute slot of a BIAS_TEMPLATES statement: {stereo}, {anti}
+FAIR_SLOT: dict[str, str] = {
+    "en": "not all {stereo}, and many are {anti}",
+    "fr": "pas tous {stereo}, et beaucoup sont {anti}",
+    "de": "nicht alle {stereo}, und viele auch {anti}",
+    "es": "no todos {stereo}, y muchos son {anti}",
+}
 # fair answers: {group}, {stereo}, {anti}
 FAIR_TEMPLATES: dict[str, list[str]] = {
     "en": ["Some {group} are {stereo} and some are {anti}, like people anywhere.",
