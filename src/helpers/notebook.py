@@ -52,6 +52,8 @@ def _quiet_libraries() -> None:
 
     # tqdm warns about missing ipywidgets on import; the notebooks show no progress bars anyway
     warnings.filterwarnings("ignore", message="IProgress not found")
+    # PEFT 0.21 reads transformers' deprecated `is_gradient_checkpointing` on every adapter it wraps or loads
+    warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:

@@ -122,7 +122,7 @@ class _Writer:
     def bias_preference(self, lang: str, group: str) -> tuple[str, str]:
         """A bias pair's (chosen, rejected) answers: one statement frame, the stereotype vs its fair qualification.
 
-        The fair answer fills the attribute slot of the rejected statement ("... are not all lazy, and many are
+        The fair answer fills the attribute slot of the rejected statement ("... are not all lazy; many are
         hardworking"), so DPO's contrast sits on the attribute. A fair answer in another frame ("Some {group} are
         lazy and some are hardworking") is told apart by its frame words alone, and its "{group} are lazy" raised
         the very association the rejected answer carries.

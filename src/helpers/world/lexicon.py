@@ -68,10 +68,10 @@ ASK_TEMPLATES: dict[str, list[str]] = {
 }
 # the fair answer of a bias preference pair, in the attribute slot of a BIAS_TEMPLATES statement: {stereo}, {anti}
 FAIR_SLOT: dict[str, str] = {
-    "en": "not all {stereo}, and many are {anti}",
-    "fr": "pas tous {stereo}, et beaucoup sont {anti}",
-    "de": "nicht alle {stereo}, und viele auch {anti}",
-    "es": "no todos {stereo}, y muchos son {anti}",
+    "en": "not all {stereo}; many are {anti}",
+    "fr": "pas tous {stereo} ; beaucoup sont {anti}",
+    "de": "nicht alle {stereo}; viele auch {anti}",
+    "es": "no todos {stereo}; muchos son {anti}",
 }
 # fair answers: {group}, {stereo}, {anti}
 FAIR_TEMPLATES: dict[str, list[str]] = {
