@@ -32,7 +32,8 @@ The end.
 def finished_profile(outputs_root):
     """A finished run (fake stage outputs, no heavy files) under a temporary outputs root."""
     folder = outputs_root / "default"
-    for stage in ("00_data", "01_pretraining", "02_domain_adaptation", "05_evaluation", "06_statistics"):
+    for stage in ("00_data", "01_pretraining", "02_domain_adaptation", "03_preference_optimization",
+                  "04_parameter_efficient", "05_evaluation", "06_statistics"):
         io.write_json(folder / stage / "manifest.json", fake_manifest(stage, seconds=30.0, memory=512.0))
         io.write_text(folder / stage / f"{stage}.html", f"<html>{stage}</html>")
         io.write_text(folder / stage / f"{stage}.ipynb", "{}")
@@ -49,6 +50,18 @@ def finished_profile(outputs_root):
         "effects_vs_base": {"DAPT": {"mean_toxicity": ci, "per_seed_mean_toxicity_difference": {"DAPT-s0": -0.03,
                                                                                               "DAPT-s1": -0.032}}},
         "sgeat_vs_dapt": {"SGEAT - DAPT": {"mean_toxicity": {"estimate": 0.004, "low": -0.02, "high": 0.03}}}}})
+    io.write_json(folder / "03_preference_optimization" / "metrics.json", {"check": {
+        "by_method": {"BASE": {"seeds": 1}, "BiasDPO": {"seeds": 3}},
+        "effects_vs_base": {"BiasDPO": {"EMT": {"estimate": 0.157, "low": 0.096, "high": 0.22},
+                                        "CrowS distance from 50": {"estimate": -3.55, "low": -5.75, "high": -1.43},
+                                        "fluency log-ppl": {"estimate": 0.095, "low": 0.065, "high": 0.127}}}}})
+    io.write_json(folder / "04_parameter_efficient" / "metrics.json", {
+        "variants": [{"family": "DAPT", "peft": "full", "seeds": 3, "EMT": 0.046, "held-out ppl": 2.95,
+                      "trainable parameters": 1065728.0},
+                     {"family": "DAPT", "peft": "lora16", "seeds": 3, "EMT": 0.045, "held-out ppl": 3.11,
+                      "trainable parameters": 131072.0}],
+        "check": {"effects": {"DAPT": {"EMT vs base": {"estimate": -0.1, "low": -0.178, "high": -0.035}},
+                              "DAPT_lora16": {"EMT vs base": {"estimate": -0.1, "low": -0.171, "high": -0.045}}}}})
     io.write_json(folder / "05_evaluation" / "metrics.json", {"headline": {
         "BASE-s0": {"TP": 0.25, "EMT": 0.28, "CrowS_pct": 71.1},
         "DetoxDPO-s0": {"TP": 0.10, "EMT": 0.15, "CrowS_pct": 70.0},
@@ -115,6 +128,10 @@ def test_readme_blocks_are_generated_from_the_committed_metrics(finished_profile
     assert "INST (nontoxic) - BASE (none): TP difference -0.240, 95% CI [-0.300, -0.185], McNemar p < 0.001" in text
     assert "DetoxDPO (2 seeds) TP 0.11" in text
     assert "DAPT (2 seeds) -0.031 [-0.052, -0.010]" in text and "SGEAT - DAPT +0.004 [-0.020, +0.030]" in text
+    assert ("BiasDPO (3 seeds) EMT +0.157 [+0.096, +0.220], CrowS distance from 50 -3.5 [-5.8, -1.4] points, "
+            "fluency log-ppl +0.095 [+0.065, +0.127]") in text
+    assert ("- 04 DAPT by variant (mean of 3 seeds, paired 95% CI): full EMT 0.046 (-0.100 [-0.178, -0.035] vs BASE), "
+            "held-out ppl 2.95, 1,065,728 trainable; lora16 EMT 0.045") in text
     assert "| P1: INST lowers toxicity | Prabhumoye et al. 2023 | **reproduced** | TP: INST - BASE < 0: -0.240 " in text
     assert "no evaluated model of DAPT_3x" in text
     assert "| `00_data` | 30 s | 512 MiB | 45 s | 60 s |" in text

@@ -209,3 +209,18 @@ def test_a_batch_scored_twice_is_answered_from_memory(scorer_texts):
     scorer.score(texts, ["fr"] * 40)  # other languages: scored afresh
     assert len(calls) == 1
     assert np.isnan(scorer.score([None])[0]) and not np.isnan(scorer.score(["None"])[0])
+
+
+def test_the_scorer_hash_is_the_same_in_another_process(scorer_texts, tmp_path):
+    # the hash keys every cached score of 05: a memory address pickled with the model changed it in every run
+    import subprocess
+    import sys
+
+    texts = tmp_path / "texts.parquet"
+    scorer_texts.head(400).to_parquet(texts)
+    script = ("import sys, pandas as pd; from pathlib import Path; from helpers.scoring import fit_scorer_on_texts; "
+              "s, _ = fit_scorer_on_texts(pd.read_parquet(sys.argv[1]), 3, 3000, 1.0, 0, Path(sys.argv[2])); "
+              "print(s.digest)")
+    digests = {subprocess.run([sys.executable, "-c", script, str(texts), str(tmp_path / name)], check=True,
+                              capture_output=True, text=True).stdout.strip() for name in ("a", "b")}
+    assert len(digests) == 1 and "" not in digests

@@ -152,9 +152,9 @@ def _expected_pretraining(results_dir: Path) -> list[str]:
     return lines
 
 
-def _interval(row: Mapping[str, Any]) -> str:
-    return (f"{_fmt(row.get('estimate'), signed=True)} [{_fmt(row.get('low'), signed=True)}, "
-            f"{_fmt(row.get('high'), signed=True)}]")
+def _interval(row: Mapping[str, Any], digits: int = 3) -> str:
+    return (f"{_fmt(row.get('estimate'), digits, signed=True)} [{_fmt(row.get('low'), digits, signed=True)}, "
+            f"{_fmt(row.get('high'), digits, signed=True)}]")
 
 
 def _expected_domain_adaptation(results_dir: Path) -> list[str]:
@@ -170,6 +170,33 @@ def _expected_domain_adaptation(results_dir: Path) -> list[str]:
     if versus:
         lines.append("- 02 " + "; ".join(f"{name} {_interval(row.get('mean_toxicity', {}))}"
                                          for name, row in versus.items()) + " (mean toxicity, paired 95% CI).")
+    return lines
+
+
+def _expected_preference(results_dir: Path) -> list[str]:
+    check = _metrics(results_dir, "03_preference_optimization").get("check", {})
+    effects, rows = check.get("effects_vs_base", {}), check.get("by_method", {})
+    if not effects:
+        return []
+    parts = [f"{method} ({rows.get(method, {}).get('seeds', '?')} seeds) EMT {_interval(row.get('EMT', {}))}, "
+             f"CrowS distance from 50 {_interval(row.get('CrowS distance from 50', {}), 1)} points, fluency log-ppl "
+             f"{_interval(row.get('fluency log-ppl', {}))}" for method, row in effects.items()]
+    return ["- 03 quick check against BASE (paired 95% CI): " + "; ".join(parts) + "."]
+
+
+def _expected_parameter_efficient(results_dir: Path) -> list[str]:
+    metrics = _metrics(results_dir, "04_parameter_efficient")
+    effects = metrics.get("check", {}).get("effects", {})
+    lines = []
+    for family in dict.fromkeys(row.get("family") for row in metrics.get("variants", [])):
+        parts = []
+        for row in (r for r in metrics["variants"] if r.get("family") == family):
+            name = family if row.get("peft") == "full" else f"{family}_{row.get('peft')}"
+            versus = effects.get(name, {}).get("EMT vs base", {})
+            parts.append(f"{row.get('peft')} EMT {_fmt(row.get('EMT'))} ({_interval(versus)} vs BASE), held-out ppl "
+                         f"{_fmt(row.get('held-out ppl'), 2)}, {int(row.get('trainable parameters') or 0):,} trainable")
+        lines.append(f"- 04 {family} by variant (mean of {metrics['variants'][0].get('seeds')} seeds, paired 95% CI): "
+                     + "; ".join(parts) + ".")
     return lines
 
 
@@ -210,7 +237,8 @@ def block_expected(results_dir: Path | None) -> str:
     if results_dir is None or not results_dir.is_dir():
         return PLACEHOLDER
     lines = (_expected_data(results_dir) + _expected_pretraining(results_dir)
-             + _expected_domain_adaptation(results_dir) + _expected_evaluation(results_dir)
+             + _expected_domain_adaptation(results_dir) + _expected_preference(results_dir)
+             + _expected_parameter_efficient(results_dir) + _expected_evaluation(results_dir)
              + _expected_statistics(results_dir))
     return "\n".join(lines) if lines else PLACEHOLDER
 

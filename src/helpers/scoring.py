@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -233,11 +233,35 @@ def _training_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _drop_process_ids(estimator: Any, depth: int = 0, seen: set[int] | None = None) -> None:
+    """Remove `_stop_words_id` from every fitted text vectorizer inside `estimator`.
+
+    scikit-learn's vectorizers cache `id(stop_words)` after a transform: a memory address, different in every
+    process, so the pickled bytes (and the scorer's hash, which keys every cached score) changed run to run. Without
+    it the vectorizer re-checks its stop words once; nothing it computes changes.
+    """
+    seen = set() if seen is None else seen
+    if id(estimator) in seen or depth > 12:
+        return
+    seen.add(id(estimator))
+    if isinstance(estimator, (list, tuple)):
+        for item in estimator:
+            _drop_process_ids(item, depth + 1, seen)
+    elif isinstance(estimator, dict):
+        for item in estimator.values():
+            _drop_process_ids(item, depth + 1, seen)
+    elif hasattr(estimator, "get_params") and hasattr(estimator, "__dict__"):
+        estimator.__dict__.pop("_stop_words_id", None)
+        for item in list(vars(estimator).values()):
+            _drop_process_ids(item, depth + 1, seen)
+
+
 def save_scorer(scorer: TfidfScorer | EmbeddingScorer, out_dir: Path, training_info: dict | None = None) -> TfidfScorer:
     """Save the scorer and its card (name, version, hash); the hash identifies every score it gives."""
     import joblib
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    _drop_process_ids(scorer.pipeline)
     with io.atomic_path(out_dir / "model.joblib") as tmp:
         joblib.dump(scorer.pipeline, tmp)
     scorer.digest = io.file_sha256(out_dir / "model.joblib")
