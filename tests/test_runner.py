@@ -205,3 +205,23 @@ def test_the_executed_notebook_keeps_the_last_state_of_the_bar_only(figures_and_
     assert len(bars) == 1 and "toy loop: 100%" in bars[0] and "6/6" in bars[0]
     assert not any("\r" in json.dumps(o) for c in executed.cells for o in c.get("outputs", []))
     assert "toy loop: 100%" in html
+
+
+def test_05_needs_00_and_01_but_not_the_fine_tuning_notebooks(tmp_path):
+    # 05 evaluates whichever models are finished: a profile may run it before (or without) 02-04
+    from types import SimpleNamespace
+
+    from helpers.runner import RunnerError, _require_upstream
+
+    profile = tmp_path / "p"
+    for stage in ("00_data", "01_pretraining"):
+        (profile / stage).mkdir(parents=True)
+        (profile / stage / "manifest.json").write_text(json.dumps({"status": "ok"}))
+    plan = [SimpleNamespace(stage="05_evaluation", out_dir=profile / "05_evaluation"),
+            SimpleNamespace(stage="06_statistics", out_dir=profile / "06_statistics")]
+    _require_upstream(plan)  # 02, 03 and 04 have not run: fine
+    with pytest.raises(RunnerError, match="04_parameter_efficient needs 02_domain_adaptation"):
+        _require_upstream([SimpleNamespace(stage="04_parameter_efficient", out_dir=profile / "04_parameter_efficient")])
+    (profile / "01_pretraining" / "manifest.json").unlink()
+    with pytest.raises(RunnerError, match="05_evaluation needs 01_pretraining"):
+        _require_upstream(plan)

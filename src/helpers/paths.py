@@ -23,6 +23,18 @@ STAGES: tuple[str, ...] = (
     "06_statistics",
 )
 
+# the stages each notebook reads (its `require_stage` calls): 05 evaluates whichever models of 01-04 are finished,
+# so a profile can run 05 and 06 before, or without, the fine-tuning notebooks
+STAGE_NEEDS: dict[str, tuple[str, ...]] = {
+    "00_data": (),
+    "01_pretraining": ("00_data",),
+    "02_domain_adaptation": ("00_data", "01_pretraining"),
+    "03_preference_optimization": ("00_data", "01_pretraining"),
+    "04_parameter_efficient": ("00_data", "01_pretraining", "02_domain_adaptation", "03_preference_optimization"),
+    "05_evaluation": ("00_data", "01_pretraining"),
+    "06_statistics": ("05_evaluation",),
+}
+
 # set by the runner so that a notebook writes into a staging folder that is swapped in on success
 WRITE_DIR_ENV = "HELPERS_WRITE_DIR"
 OUTPUTS_ROOT_ENV = "HELPERS_OUTPUTS_ROOT"

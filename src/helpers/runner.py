@@ -374,8 +374,9 @@ def _print_where(pages: Sequence[Path], report: Path | None) -> None:
 
 
 def _require_upstream(plan: Sequence[StagePlan]) -> None:
+    """Every stage a planned stage reads (`paths.STAGE_NEEDS`) is planned too or has finished."""
     for step in plan:
-        for earlier in paths.STAGES[: paths.STAGES.index(step.stage)]:
+        for earlier in paths.STAGE_NEEDS.get(step.stage, paths.STAGES[: paths.STAGES.index(step.stage)]):
             if earlier in {p.stage for p in plan} or not paths.notebook_path(earlier).is_file():
                 continue
             if finished_manifest(step.out_dir.parent / earlier) is None:
@@ -389,7 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", default="default", help="profile name under params/ (default: default)")
     parser.add_argument("--params", type=Path, help="a YAML parameter file instead of params/<profile>.yaml")
     parser.add_argument("--only", action="append", metavar="NN",
-                        help="run only this notebook (number or name); repeatable")
+                        help="run only this notebook (number or name); repeatable. The notebooks it reads must "
+                        "have finished; 05 and 06 need only 00 and 01 (they evaluate whichever models exist)")
     parser.add_argument("--resume", action="store_true",
                         help="skip notebooks whose parameters and inputs are unchanged since their last success")
     parser.add_argument("--check", action="store_true", help="validate the profile and notebooks, run nothing")
