@@ -104,6 +104,7 @@ def instrument(timers: Timers) -> None:
     patch(DPOTrainer, "evaluate", "DPO: held-out pair evaluation during training")
     patch(transformers.Trainer, "train", "trainer.train outside the steps")
     patch(causal_lm, "train_causal_lm", "DAPT: loop outside the steps")
+    patch(finetune, "train_causal_lm", "DAPT: loop outside the steps")
 
 
 def copy_profile(source: Path, scratch: Path, profile: str) -> None:
