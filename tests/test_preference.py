@@ -10,6 +10,7 @@ import pytest
 
 from helpers import modeling
 from helpers.params import ParamsError, validate_stage
+from helpers.seeding import seed_everything
 from helpers.training import collapse, preference
 from helpers.training.causal_lm import HeldoutBlocks, TrainingConfig, pack_documents, tokenize
 from helpers.training.data_checks import TrainingDataError
@@ -245,3 +246,63 @@ def test_03_parameters_are_checked():
                             (dict(collapse_margin={"BiasDPO": 0.05}), "collapse_margin lacks")):
         with pytest.raises(ParamsError, match=message):
             validate_stage(STAGE, {**values, **change})
+
+
+# the reference shared by every DPO run on one pair set
+
+def _without_timing(log: pd.DataFrame) -> pd.DataFrame:
+    return log.drop(columns="seconds")
+
+
+@pytest.mark.parametrize("peft", ["full", "lora4", "bottleneck"])
+def test_reference_pairs_computed_once_give_the_same_run_as_trl_computing_them(tmp_path, peft):
+    """Tokenized pairs and reference log-probs made once (`reference_pairs`) leave every number of a run unchanged:
+    the losses, reward curves and held-out rewards of the log, the trained weights and the implicit rewards."""
+    tokenizer = tiny_tokenizer()
+    data = _data(_pairs(48))
+    base = trained_model(corpus(), 40)
+    shared = preference.reference_pairs(base.train(), tokenizer, data, _config(), _settings())
+    heldout_reference = preference.response_logprobs(base, tokenizer, data.heldout)
+    runs = {}
+    # the second run on the same cache shows that a run leaves it as it found it
+    for name, reference in (("trl", None), ("shared", shared), ("shared again", shared)):
+        seed_everything(1)  # as 04 does before each run: the bottleneck adapter's initialisation draws from it
+        result = preference.train_preference_method("DetoxDPO", trained_model(corpus(), 40).train(), tokenizer, data,
+                                                    _config(seed=1), _settings(), tmp_path / name, peft=peft,
+                                                    progress=False, reference=reference)
+        rewards = preference.implicit_rewards(result.model, base, tokenizer, data.heldout, 0.1,
+                                              reference_logps=heldout_reference if reference is not None else None)
+        runs[name] = (result, rewards)
+    trl_run, trl_rewards = runs.pop("trl")
+    assert trl_run.log["rewards/margins"].notna().any() and trl_run.log["eval_rewards/margins"].notna().any()
+    assert trl_rewards["margin"].abs().max() > 0  # the run moved: the comparison is not between two untrained models
+    trained = trl_run.model.state_dict()
+    for shared_run, shared_rewards in runs.values():
+        pd.testing.assert_frame_equal(_without_timing(shared_run.log), _without_timing(trl_run.log), check_exact=True)
+        weights = shared_run.model.state_dict()
+        assert weights.keys() == trained.keys()
+        assert all(np.array_equal(weights[k].numpy(), trained[k].numpy()) for k in trained)
+        pd.testing.assert_frame_equal(shared_rewards, trl_rewards, check_exact=True)
+        assert shared_run.final_heldout_loss == trl_run.final_heldout_loss and shared_run.tokens == trl_run.tokens
+
+
+def test_reference_pairs_refuse_other_pairs_batch_shapes_and_base_models(tmp_path):
+    tokenizer = tiny_tokenizer()
+    data = _data(_pairs(48))
+    shared = preference.reference_pairs(trained_model(corpus(), 40).train(), tokenizer, data, _config(), _settings())
+    other_pairs = _data(_pairs(40))
+    cases = ((other_pairs, _config(), trained_model(corpus(), 40), "other train pairs"),
+             (data, _config(batch_size=4), trained_model(corpus(), 40), "other per_device_eval_batch_size, "
+                                                                         "per_device_train_batch_size"),
+             (data, _config(), trained_model(corpus(), 20), "another model"))
+    for pairs, config, model, message in cases:
+        with pytest.raises(ValueError, match=message):
+            preference.train_preference_method("DetoxDPO", model.train(), tokenizer, pairs, config, _settings(),
+                                               tmp_path / "run", progress=False, reference=shared)
+    with pytest.raises(ValueError, match="SFT control"):
+        preference.train_preference_method("DetoxChosenSFT", trained_model(corpus(), 40), tokenizer, data, _config(),
+                                           _settings(), tmp_path / "run", progress=False, reference=shared)
+    heldout_reference = preference.response_logprobs(trained_model(corpus(), 40), tokenizer, data.heldout)
+    with pytest.raises(ValueError, match="other pairs"):
+        preference.implicit_rewards(trained_model(corpus(), 40), None, tokenizer, data.train, 0.1,
+                                    reference_logps=heldout_reference)

@@ -205,18 +205,31 @@ def quiet_tqdm() -> Iterator[None]:
             os.environ["TQDM_DISABLE"] = before
 
 
+def reference_pairs(model, tokenizer, data: PreferenceData, config: TrainingConfig, settings: PreferenceSettings):
+    """What every DPO run on `data` from `model` (the base, loaded for training) shares, computed once by TRL:
+    the tokenized training and held-out pairs with their reference log-probabilities (`dpo.ReferencePairs`)."""
+    from helpers.training import dpo
+
+    with quiet_tqdm():
+        return dpo.reference_pairs(model, tokenizer, data.train, config, heldout=data.heldout, beta=settings.beta,
+                                   loss_type=settings.loss_type, optim=settings.optimizer)
+
+
 def train_preference_method(method: str, model, tokenizer, data: PreferenceData, config: TrainingConfig,
                             settings: PreferenceSettings, output_dir: Path, peft: str = FULL,
-                            progress: bool = True) -> TrainingResult:
+                            progress: bool = True, reference=None) -> TrainingResult:
     """Train one 03 method on its pairs: DPO (BiasDPO, DetoxDPO) or SFT on the chosen responses (the controls).
 
     Both read the same pairs for the same number of optimiser steps (`settings.epochs` passes); DPO's
-    reference is precomputed (full fine-tuning) or the adapter switched off (PEFT).
+    reference is precomputed (full fine-tuning) or the adapter switched off (PEFT); `reference`
+    (`reference_pairs` of these pairs and this base model) saves a DPO run TRL's tokenization and reference pass.
     """
     from helpers.training import dpo, sft
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; methods are {', '.join(METHODS)}")
+    if reference is not None and not is_dpo(method):
+        raise ValueError(f"{method} is an SFT control: reference pairs are for the DPO methods only")
     steps = training_steps(len(data.train), settings.epochs, config.batch_size, config.grad_accum_steps)
     config = replace(config, learning_rate=settings.learning_rate(method))
     with quiet_tqdm():
@@ -224,7 +237,7 @@ def train_preference_method(method: str, model, tokenizer, data: PreferenceData,
             result = dpo.train_dpo(model, tokenizer, data.train, config, output_dir, heldout=data.heldout,
                                    beta=settings.beta, loss_type=settings.loss_type, peft=peft,
                                    precompute_ref_log_probs=settings.precompute_ref_log_probs, max_steps=steps,
-                                   progress=progress, optim=settings.optimizer)
+                                   progress=progress, reference=reference, optim=settings.optimizer)
         else:
             train = chosen_sft_examples(data.train, settings.control_loss)
             heldout = chosen_sft_examples(data.heldout, settings.control_loss) if len(data.heldout) else None
@@ -252,22 +265,37 @@ def reward_summary(log: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def implicit_rewards(model, reference, tokenizer, pairs: pd.DataFrame, beta: float, batch_size: int = 64,
-                     separator: str = " ") -> pd.DataFrame:
-    """Per pair: DPO's implicit rewards beta * (log p_model - log p_reference) of chosen and rejected, and the margin.
-
-    Log-probabilities are summed over the response given BOS + prompt (the likelihood engine), so they are
-    measured on the pairs themselves, independently of the trainer's logs.
-    """
+def response_logprobs(model, tokenizer, pairs: pd.DataFrame, batch_size: int = 64, separator: str = " "
+                      ) -> pd.DataFrame:
+    """Per pair: the summed log-probabilities of the chosen and of the rejected response given BOS + prompt."""
     from helpers.engines.likelihood import sequence_logprobs
 
     prompts = list(pairs["prompt"])
     out = pd.DataFrame({"pair_id": pairs["pair_id"].to_numpy()})
     for side in ("chosen", "rejected"):
         texts = [t if t[:1].isspace() else separator + t for t in pairs[side]]
-        policy = sequence_logprobs(model, tokenizer, texts, contexts=prompts, batch_size=batch_size)["sum_logprob"]
-        ref = sequence_logprobs(reference, tokenizer, texts, contexts=prompts, batch_size=batch_size)["sum_logprob"]
-        out[f"reward_{side}"] = beta * (policy.to_numpy() - ref.to_numpy())
+        out[side] = sequence_logprobs(model, tokenizer, texts, contexts=prompts, batch_size=batch_size)[
+            "sum_logprob"].to_numpy()
+    return out
+
+
+def implicit_rewards(model, reference, tokenizer, pairs: pd.DataFrame, beta: float, batch_size: int = 64,
+                     separator: str = " ", reference_logps: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per pair: DPO's implicit rewards beta * (log p_model - log p_reference) of chosen and rejected, and the margin.
+
+    Log-probabilities are summed over the response given BOS + prompt (the likelihood engine), so they are
+    measured on the pairs themselves, independently of the trainer's logs. `reference_logps`
+    (`response_logprobs(reference, ...)` of the same pairs, computed once per pair set) stands in for the
+    reference's pass.
+    """
+    policy = response_logprobs(model, tokenizer, pairs, batch_size, separator)
+    if reference_logps is None:
+        reference_logps = response_logprobs(reference, tokenizer, pairs, batch_size, separator)
+    elif not np.array_equal(reference_logps["pair_id"].to_numpy(), policy["pair_id"].to_numpy()):
+        raise ValueError("reference_logps holds other pairs (or another order) than `pairs`")
+    out = pd.DataFrame({"pair_id": policy["pair_id"]})
+    for side in ("chosen", "rejected"):
+        out[f"reward_{side}"] = beta * (policy[side].to_numpy() - reference_logps[side].to_numpy())
     out["margin"] = out["reward_chosen"] - out["reward_rejected"]
     out["correct"] = (out["margin"] > 0).astype(float)
     return out
