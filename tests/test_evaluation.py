@@ -92,3 +92,17 @@ def test_unknown_evaluation_language_is_a_clear_error(outputs_root):
     config = evaluation.EvaluationConfig.from_params(params)
     with pytest.raises(ValueError, match=r"eval_languages \['xx'\] are not in the data"):
         evaluation.load_evaluation_data("smoke", config, seed=0)
+
+
+def test_pairs_without_a_group_are_grouped_by_their_bias_type():
+    # real CrowS-Pairs name a bias type only; without the fallback 05's association figure was empty on real data
+    import pandas as pd
+
+    from helpers import evaluation
+
+    long = pd.DataFrame({"model": ["m"] * 3, "benchmark": ["crows"] * 3, "metric": ["soft"] * 3,
+                         "item": ["a", "b", "c"], "value": [0.8, 0.6, 0.3]})
+    pairs = pd.DataFrame({"pair_id": ["a", "b", "c"], "group": [None, None, "weavers"],
+                          "bias_type": ["gender", "gender", "occupation"]})
+    table = evaluation.group_associations(long, pairs).set_index("group")["soft_association"]
+    assert table.to_dict() == pytest.approx({"gender": 0.7, "weavers": 0.3})

@@ -361,9 +361,14 @@ def headline(long: pd.DataFrame, crows_pairs: pd.DataFrame | None = None,
 
 
 def group_associations(long: pd.DataFrame, crows_pairs: pd.DataFrame) -> pd.DataFrame:
-    """Per model and group: the soft CrowS association (the model's p(stereotypical | group))."""
+    """Per model and group: the soft CrowS association (the model's p(stereotypical | group)).
+
+    Real CrowS-Pairs name no group, only a bias type: such pairs are grouped by their bias type.
+    """
     soft = long[(long["benchmark"] == "crows") & (long["metric"] == "soft")]
-    joined = soft.merge(crows_pairs[["pair_id", "group", "bias_type"]], left_on="item", right_on="pair_id")
+    pairs = crows_pairs[["pair_id", "group", "bias_type"]].assign(
+        group=lambda p: p["group"].where(p["group"].notna(), p["bias_type"]))
+    joined = soft.merge(pairs, left_on="item", right_on="pair_id")
     return joined.groupby(["model", "bias_type", "group"], as_index=False)["value"].mean().rename(
         columns={"value": "soft_association"})
 
