@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -204,3 +206,26 @@ def test_the_default_profile_trains_every_variant_of_both_families_with_three_se
     plan = pe.run_plan(smoke["families"], smoke["variants"], smoke["seeds"], smoke["first_seed_only"])
     per_method = pd.Series([f"{f}_{v}" for f, v, _ in plan]).value_counts()
     assert (per_method == 2).sum() == 1 and (per_method <= 2).all()  # one method with two seeds, the others one
+
+
+@pytest.mark.parametrize("variant", ["lora16", "ia3"])
+def test_an_adapters_digest_is_the_same_in_processes_with_other_hash_seeds(variant, tmp_path):
+    # PEFT writes its target modules in set order, which follows the process's hash seed: the digest keyed 05's cache
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys, torch; from pathlib import Path; from helpers import modeling; "
+              "from helpers.training import peft_variants; from tiny_models import tiny_model, tiny_tokenizer; "
+              "torch.manual_seed(0); model, _ = peft_variants.prepare_model(tiny_model(), sys.argv[1]); "
+              "card = modeling.ModelCard(name='X-s0', method='X', stage='04_parameter_efficient', seed=0, "
+              "base='tiny', path='models/X-s0', parent='BASE-s0', peft=sys.argv[1], adapter=True); "
+              "print(modeling.save_model(model, tiny_tokenizer(), Path(sys.argv[2]) / 'models' / 'X-s0', card)"
+              ".model_digest)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    digests = {subprocess.run([sys.executable, "-c", script, variant, str(tmp_path / seed)], check=True,
+                              capture_output=True, text=True, env={**env, "PYTHONHASHSEED": seed}).stdout.strip()
+               for seed in ("1", "2", "3")}
+    assert len(digests) == 1 and "" not in digests
+    config = io.read_json(tmp_path / "1" / "models" / "X-s0" / modeling.ADAPTER_CONFIG)
+    assert config["target_modules"] == sorted(config["target_modules"])

@@ -9,6 +9,7 @@ loads the parent first and the adapter on top. `load_model` stays the one loader
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ CARD_FILE = "model_card.json"
 WEIGHT_SUFFIXES = (".safetensors",)
 WEIGHT_CONFIGS = ("config.json", "adapter_config.json")
 ADAPTER_CONFIG = "adapter_config.json"
+# adapter_config.json keys PEFT holds as sets: written in hash-seed order, they changed the digest in every process
+SET_VALUED_CONFIG_KEYS = ("target_modules", "feedforward_modules", "modules_to_save", "exclude_modules")
 # adapter variants that are not PEFT methods: card.peft -> "module:function" building the model from
 # (parent model, adapter folder); imported only when such a card is loaded (04's bottleneck adapter)
 CUSTOM_ADAPTER_LOADERS: dict[str, str] = {"bottleneck": "helpers.training.bottleneck:load"}
@@ -307,6 +310,16 @@ def count_trainable_parameters(model) -> int:
     return int(sum(seen.values()))
 
 
+def _sort_set_valued_keys(config_file: Path) -> None:
+    """Rewrite a saved adapter config with its set-valued lists sorted, so equal adapters have equal bytes."""
+    config = json.loads(config_file.read_text())
+    for key in SET_VALUED_CONFIG_KEYS:
+        if isinstance(config.get(key), list):
+            config[key] = sorted(config[key])
+    # PEFT's own layout (indent 2, sorted keys), so the file reads as PEFT wrote it
+    config_file.write_text(json.dumps(config, indent=2, sort_keys=True))
+
+
 def save_model(model, tokenizer, out_dir: Path, card: ModelCard) -> ModelCard:
     """Save weights (safetensors), tokenizer and `model_card.json`; return the card with digest and size filled.
 
@@ -336,6 +349,7 @@ def save_model(model, tokenizer, out_dir: Path, card: ModelCard) -> ModelCard:
             config.base_model_name_or_path = card.parent
         # the study never resizes the vocabulary, so the adapter holds no embedding copy
         model.save_pretrained(str(out_dir), save_embedding_layers=False)
+        _sort_set_valued_keys(out_dir / ADAPTER_CONFIG)
     else:
         model.save_pretrained(str(out_dir))
     tokenizer.save_pretrained(str(out_dir))
