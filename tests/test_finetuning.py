@@ -389,3 +389,16 @@ def test_trl_log_table_puts_the_study_columns_first():
     assert list(table.columns) == [*LOG_COLUMNS, "rewards/margins", "eval_rewards/margins"]
     assert table["tokens"].tolist() == [0, 640] and table["heldout_loss"].tolist() == [3.0, 2.4]
     assert table["seconds"].tolist() == [0.0, 0.8] and dataclasses.is_dataclass(TrainingConfig)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_a_lora_runs_dropout_comes_from_its_training_config(tmp_path, dropout):
+    # 04 trains LoRA without dropout, like the full fine-tuning runs it is compared with; the papers' recipes use some
+    parent = _parent(tmp_path)
+    model, tokenizer = modeling.load_model(parent, "cpu", for_training=True)
+    result = finetune.continued_training(model, tokenizer, _documents(corpus()), _heldout(corpus()[:20]),
+                                         _config(train_tokens=600, lora_dropout=dropout), peft="lora4", progress=False)
+    assert result.model.peft_config["default"].lora_dropout == dropout
+    card = finetune.save_finetuned(result, tokenizer, tmp_path / STAGE, method="DAPT", seed=0, parent=parent,
+                                   stage=STAGE, peft="lora4").card
+    assert io.read_json(card.folder / "adapter_config.json")["lora_dropout"] == dropout

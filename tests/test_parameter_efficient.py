@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,13 @@ def test_a_trained_bottleneck_adapter_is_saved_as_an_adapter_and_reloads_to_iden
     with pytest.raises(ValueError, match="cannot be merged"):
         finetune.save_finetuned(result, tokenizer, tmp_path / "merged", method="DetoxDPO", seed=0, parent=parent,
                                 stage=STAGE, peft="bottleneck", merge=True)
+    # the same pairs under LoRA: TRL wraps the model from the config's dropout (04 trains without)
+    model, _ = modeling.load_model(parent, "cpu", for_training=True)
+    lora = preference.train_preference_method("DetoxDPO", model, tokenizer, data,
+                                              dataclasses.replace(config, lora_dropout=0.0),
+                                              dataclasses.replace(settings, epochs=0.2), tmp_path / "lora",
+                                              peft="lora4", progress=False)
+    assert lora.model.peft_config["default"].lora_dropout == 0.0
 
 
 def test_a_bottleneck_folder_that_does_not_fit_is_a_clear_error(tmp_path):
@@ -193,7 +201,11 @@ def test_04_parameters_are_checked():
                             (dict(learning_rate_multipliers={**values["learning_rate_multipliers"], "lora8": 1.0}),
                              "unknown variants"),
                             (dict(collapse_margin={"DAPT": -0.1, "DetoxDPO": 0.05}), ">= 0"),
-                            (dict(collapse_margin={"DAPT": 0.5}), "collapse_margin lacks the families")):
+                            (dict(collapse_margin={"DAPT": 0.5}), "collapse_margin lacks the families"),
+                            (dict(eval_interval={"DAPT": 20}), "eval_interval lacks the families"),
+                            (dict(eval_interval={"DAPT": 0, "DetoxDPO": 8}), ">= 1"),
+                            (dict(eval_interval={"DAPT": 2.5, "DetoxDPO": 8}), "dict\\[str,int\\]"),
+                            (dict(lora_dropout=1.5), "<= 0.9")):
         with pytest.raises(ParamsError, match=message):
             validate_stage(STAGE, {**values, **change})
 

@@ -27,7 +27,7 @@ class ParamSpec:
     """One parameter: its name, accepted type, allowed values and meaning."""
 
     name: str
-    kind: str  # int | float | str | bool | list[str] | list[int] | list[float] | dict[str,float] | str?
+    kind: str  # int | float | str | bool | list[str] | list[int] | list[float] | dict[str,float] | dict[str,int] | str?
     doc: str
     minimum: float | None = None
     maximum: float | None = None
@@ -79,6 +79,8 @@ def _type_problem(kind: str, value: Any) -> str | None:
         and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v),
         "dict[str,float]": lambda v: isinstance(v, dict)
         and all(isinstance(k, str) and isinstance(x, (int, float)) and not isinstance(x, bool) for k, x in v.items()),
+        "dict[str,int]": lambda v: isinstance(v, dict)
+        and all(isinstance(k, str) and isinstance(x, int) and not isinstance(x, bool) for k, x in v.items()),
     }[base]
     if not expected(value):
         return f"must be {base}, got {type(value).__name__} {value!r}"
@@ -91,7 +93,7 @@ def _numbers_in(kind: str, value: Any) -> list[float]:
         return [value]
     if base in ("list[int]", "list[float]"):
         return list(value)
-    if base == "dict[str,float]":
+    if base in ("dict[str,float]", "dict[str,int]"):
         return list(value.values())
     return []
 

@@ -22,6 +22,10 @@ SPECS = [
               "smoke profile saves time)", choices=RUN_METHODS),
     ParamSpec("learning_rate_multipliers", "dict[str,float]", "peak learning rate of each variant as a multiple of "
               "its family's full fine-tuning rate", minimum=0.01, maximum=1000.0),
+    ParamSpec("lora_dropout", "float", "dropout on each LoRA adapter's input (the papers use 0.05-0.2; the full "
+              "fine-tuning runs it is compared with train without dropout)", minimum=0.0, maximum=0.9),
+    ParamSpec("eval_interval", "dict[str,int]", "per family: optimiser steps between held-out evaluations during "
+              "training (the curves' resolution; replaces the family's recipe value)", minimum=1),
     ParamSpec("merge_adapters", "bool", "save LoRA and IA3 merged into full weights instead of as adapters (the "
               "bottleneck adapter is nonlinear and always stays an adapter)"),
     ParamSpec("eval_tokens", "int", "held-out pretraining tokens of the language-model loss (perplexity, collapse)",
@@ -52,6 +56,9 @@ def check(values: Mapping[str, Any]) -> list[str]:
     if unknown:
         problems.append(f"learning_rate_multipliers names unknown variants {unknown}; variants are "
                         f"{', '.join(VARIANTS)}")
+    lacking = sorted(set(values["families"]) - set(values["eval_interval"]))
+    if lacking:
+        problems.append(f"eval_interval lacks the families {lacking} (it has {sorted(values['eval_interval'])})")
     lacking = sorted(set(values["families"]) - set(values["collapse_margin"]))
     if lacking:
         problems.append(f"collapse_margin lacks the families {lacking} (it has {sorted(values['collapse_margin'])})")

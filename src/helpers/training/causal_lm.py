@@ -55,6 +55,8 @@ class TrainingConfig:
     eval_tokens: int = 16_384
     checkpoint_interval: int = 0
     device: str = "auto"
+    # dropout on a LoRA adapter's input (the papers' recipes use 0.05-0.2); unused by other variants
+    lora_dropout: float = 0.1
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], context_length: int | None = None) -> TrainingConfig:

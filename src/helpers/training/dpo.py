@@ -202,7 +202,7 @@ def train_dpo(model, tokenizer, train: pd.DataFrame, config: TrainingConfig, out
     if peft in CUSTOM_VARIANTS:
         model, _ = prepare_model(model, peft)
     elif peft != FULL:
-        config_for_trl = peft_config(peft, model)
+        config_for_trl = peft_config(peft, model, lora_dropout=config.lora_dropout)
     quiet_datasets()
     if reference is not None:
         train_dataset, eval_dataset = reference.train, reference.heldout

@@ -64,7 +64,7 @@ def continued_training(model, tokenizer, documents: pd.DataFrame, heldout: Heldo
     stream = training_stream(tokenize(tokenizer, documents["text"].tolist()), documents["language"].tolist(), toxic,
                              tokenizer.eos_token_id, config.context_length,
                              config.blocks_needed(accelerator.num_processes), config.seed)
-    model, report = prepare_model(model, peft)
+    model, report = prepare_model(model, peft, lora_dropout=config.lora_dropout)
     result = train_causal_lm(model, stream.blocks, heldout, config, accelerator, checkpoint_dir, progress)
     result.details.update({"documents": int(len(documents)), "documents_seen": stream.documents,
                            "epochs": stream.epochs, "language_token_shares": stream.language_shares(),

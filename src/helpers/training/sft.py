@@ -103,7 +103,7 @@ def train_sft(model, tokenizer, train: pd.DataFrame, config: TrainingConfig, out
         held = tokenize_pairs(tokenizer, heldout["prompt"].tolist(), heldout["completion"].tolist(),
                               config.context_length)
     steps = max_steps or steps_for_budget(config, examples.mean_length())
-    model, report = prepare_model(model, peft)
+    model, report = prepare_model(model, peft, lora_dropout=config.lora_dropout)
     args = trainer_arguments(SFTConfig, config, Path(output_dir), steps, evaluate=held is not None,
                              max_length=config.context_length, packing=False, completion_only_loss=True,
                              **overrides)
