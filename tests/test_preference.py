@@ -103,6 +103,24 @@ def test_pairs_are_restricted_to_the_training_languages_and_split_per_language()
         preference.prepare_pairs(pairs, "bias_preferences", "b.parquet", ["de"], 4, seed=0)
 
 
+def test_max_train_pairs_keeps_a_seeded_subset_of_the_training_pairs_and_never_touches_the_heldout_ones():
+    pairs = pd.concat([_pairs(30, "en"), _pairs(30, "fr").assign(pair_id=lambda f: "fr-" + f["pair_id"])],
+                      ignore_index=True)
+    full = preference.prepare_pairs(pairs, "bias_preferences", "b.parquet", None, 4, seed=0)
+    capped = preference.prepare_pairs(pairs, "bias_preferences", "b.parquet", None, 4, seed=0, max_train_pairs=20)
+    assert (full.available, len(full.train)) == (52, 52) and (capped.available, len(capped.train)) == (52, 20)
+    assert set(capped.train["pair_id"]) < set(full.train["pair_id"])
+    assert capped.heldout.equals(full.heldout)
+    # the subset is the seed's, the same on every call, and its rows keep the file's order
+    again = preference.prepare_pairs(pairs, "bias_preferences", "b.parquet", None, 4, seed=0, max_train_pairs=20)
+    assert again.train.equals(capped.train)
+    assert list(capped.train["pair_id"]) == [p for p in full.train["pair_id"] if p in set(capped.train["pair_id"])]
+    other = preference.prepare_pairs(pairs, "bias_preferences", "b.parquet", None, 4, seed=1, max_train_pairs=20)
+    assert set(other.train["pair_id"]) != set(capped.train["pair_id"])
+    assert preference.prepare_pairs(pairs, "bias_preferences", "b.parquet", None, 4, seed=0,
+                                    max_train_pairs=100).train.equals(full.train)
+
+
 def test_the_sft_control_trains_on_prompt_and_chosen():
     pairs = _pairs(2)
     full = preference.chosen_sft_examples(pairs, "full")

@@ -34,6 +34,8 @@ SPECS = [
     ParamSpec("merge_adapters", "bool", "save a LoRA/IA3 model merged into full weights instead of as an adapter"),
     ParamSpec("heldout_pairs", "int", "pairs per language held out of training (reward curves on unseen pairs)",
               minimum=1),
+    ParamSpec("max_train_pairs", "int?", "at most this many training pairs per pair set, a seeded subset (null: "
+              "all); a run's budget is `epochs` passes over them", minimum=1),
     ParamSpec("epochs", "float", "passes over the training pairs, the same for DPO and its SFT control",
               minimum=0.01, maximum=100.0),
     ParamSpec("batch_size", "int", "pairs per optimiser step (per process)", minimum=1),

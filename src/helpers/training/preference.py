@@ -121,6 +121,8 @@ class PreferenceData:
     cleaning: PairCleaning
     train: pd.DataFrame
     heldout: pd.DataFrame
+    # training pairs before `max_train_pairs` kept a seeded subset (equal to len(train) when nothing was cut)
+    available: int = 0
 
     @property
     def languages(self) -> list[str]:
@@ -129,8 +131,10 @@ class PreferenceData:
 
 
 def prepare_pairs(frame: pd.DataFrame, dataset: str, source: Path, train_languages: Sequence[str] | None,
-                  heldout_per_language: int, seed: int) -> PreferenceData:
-    """Clean the pairs, keep the training languages, hold out `heldout_per_language` pairs per language."""
+                  heldout_per_language: int, seed: int, max_train_pairs: int | None = None) -> PreferenceData:
+    """Clean the pairs, keep the training languages, hold out `heldout_per_language` pairs per language, and
+    keep at most `max_train_pairs` training pairs (a seeded subset, the same for every run and method)."""
+    from helpers.seeding import derived_seed
     from helpers.training.instruction import split_pairs
 
     cleaning = clean_preference_pairs(frame, source)
@@ -139,7 +143,12 @@ def prepare_pairs(frame: pd.DataFrame, dataset: str, source: Path, train_languag
     if train.empty:
         raise TrainingDataError(f"{source}: no pair is left to train on after holding out {heldout_per_language} "
                                 "per language")
-    return PreferenceData(dataset=dataset, source=Path(source), cleaning=cleaning, train=train, heldout=heldout)
+    available = len(train)
+    if max_train_pairs is not None and available > max_train_pairs:
+        rank = train["pair_id"].map(lambda key: derived_seed(seed, "train-pairs-cap", key))
+        train = train.loc[rank.sort_values(kind="stable").index[:max_train_pairs]].sort_index().reset_index(drop=True)
+    return PreferenceData(dataset=dataset, source=Path(source), cleaning=cleaning, train=train, heldout=heldout,
+                          available=available)
 
 
 def chosen_sft_examples(pairs: pd.DataFrame, control_loss: str = "full", separator: str = " ") -> pd.DataFrame:
