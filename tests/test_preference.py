@@ -121,6 +121,20 @@ def test_max_train_pairs_keeps_a_seeded_subset_of_the_training_pairs_and_never_t
                                     max_train_pairs=100).train.equals(full.train)
 
 
+def test_the_quick_bias_check_scores_a_seeded_subset_of_pairs_per_language():
+    from helpers import mitigation_check as mc
+
+    pairs = pd.DataFrame({"pair_id": [f"{lang}-{i:03d}" for lang in ("en", "fr") for i in range(30)],
+                          "language": ["en"] * 30 + ["fr"] * 30})
+    assert mc.pairs_per_language(pairs, None, 0).equals(pairs)
+    subset = mc.pairs_per_language(pairs, 10, 0)
+    assert subset["language"].value_counts().to_dict() == {"en": 10, "fr": 10}
+    assert list(subset["pair_id"]) == [p for p in pairs["pair_id"] if p in set(subset["pair_id"])]
+    assert subset.equals(mc.pairs_per_language(pairs, 10, 0))
+    assert set(subset["pair_id"]) != set(mc.pairs_per_language(pairs, 10, 1)["pair_id"])
+    assert mc.pairs_per_language(pairs, 50, 0).equals(pairs)
+
+
 def test_the_sft_control_trains_on_prompt_and_chosen():
     pairs = _pairs(2)
     full = preference.chosen_sft_examples(pairs, "full")

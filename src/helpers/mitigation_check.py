@@ -73,6 +73,17 @@ def toxicity_items(models: Sequence[CheckedModel], tokenizer, prompts: pd.DataFr
     return continuations, per_prompt
 
 
+def pairs_per_language(pairs: pd.DataFrame, per_language: int | None, seed: int) -> pd.DataFrame:
+    """At most `per_language` pairs of each language (a seeded subset, in the file's order); None keeps all."""
+    if per_language is None:
+        return pairs
+    from helpers.seeding import derived_seed
+
+    rank = pairs["pair_id"].map(lambda key: derived_seed(seed, "check-pairs", key))
+    kept = rank.groupby(pairs["language"]).rank(method="first") <= per_language
+    return pairs[kept.to_numpy()].reset_index(drop=True)
+
+
 def crows_items(models: Sequence[CheckedModel], tokenizer, pairs: pd.DataFrame, score: str = "sum",
                 batch_size: int = 64) -> pd.DataFrame:
     """Every model on the same CrowS-style pairs: one row per (model, pair), `stereotyped` as 0/1 and `soft`."""

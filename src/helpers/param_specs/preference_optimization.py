@@ -60,6 +60,8 @@ SPECS = [
               "per method: a run whose held-out loss rose by more than this (nats per token) over the base model's "
               "is flagged as collapsed", minimum=0.0, maximum=10.0),
     *check_specs("toxicity_threshold", "check_prompts", "check_samples", "check_max_new_tokens", "check_top_p"),
+    ParamSpec("check_pairs", "int?", "CrowS-style pairs per language of the quick bias check (a seeded subset; null: "
+              "all; 05 scores them all)", minimum=1),
     ParamSpec("crows_score", "str", "CrowS sentence score: sum (lm-eval) or mean (per token, bias-bench)",
               choices=("sum", "mean")),
     *check_specs("generation_batch_size", "bootstrap_resamples", "ci_level"),
