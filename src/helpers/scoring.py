@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from helpers import io
 from helpers.progress import progress
@@ -152,6 +153,182 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
 
 
+class WordCachedTfidfVectorizer(TfidfVectorizer):
+    """A char_wb TfidfVectorizer that computes each distinct word's n-grams once: the same vocabulary, counts and
+    TF-IDF values as scikit-learn's, bit for bit, about 10x faster on a large training set.
+
+    A char_wb n-gram never crosses a word, so a document's counts are the sum of its words' counts; scikit-learn
+    rebuilds every word's n-grams at every occurrence (a Python loop per n-gram). Only the counting
+    (`_count_vocab`) is replaced; sorting, `max_features`, `min_df` and the IDF are scikit-learn's. Other
+    analyzers, a custom preprocessor or accent stripping fall back to scikit-learn's counting.
+    `as_plain_tfidf` turns a fitted one back into a `TfidfVectorizer` (same pickled bytes as scikit-learn's).
+    """
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        if (self.analyzer != "char_wb" or self.preprocessor is not None or self.strip_accents
+                or self.input != "content"):
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        return _char_wb_counts(self, raw_documents, fixed_vocab)
+
+
+def _char_wb_counts(vectorizer, raw_documents, fixed_vocab: bool):
+    """(vocabulary, count matrix) as `CountVectorizer._count_vocab` gives them for analyzer='char_wb'.
+
+    Each distinct word's padded n-grams are cut at once with numpy: characters get small integer codes and an
+    n-gram is the integer sum(code[k] * base**k), so vocabulary look-ups are sorted-array searches.
+    """
+    import scipy.sparse as sp
+    from sklearn.utils._sparse import _align_api_if_sparse
+
+    low, high = vectorizer.ngram_range
+    lower = vectorizer.lowercase
+    rows: dict[str, int] = {}
+    doc_words: list[int] = []
+    doc_ptr = [0]
+    for doc in raw_documents:
+        doc = vectorizer.decode(doc)
+        for word in (doc.lower() if lower else doc).split():
+            row = rows.get(word)
+            if row is None:
+                row = rows[word] = len(rows)
+            doc_words.append(row)
+        doc_ptr.append(len(doc_words))
+    padded = "".join(f" {word} " for word in rows)
+    points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    lengths = np.fromiter((len(word) + 2 for word in rows), dtype=np.int64, count=len(rows))
+    starts = np.cumsum(lengths) - lengths
+    terms = list(vectorizer.vocabulary_) if fixed_vocab else []
+    # characters: codes 1..base-1 (0 is "no character", so n-grams of different lengths never share a number)
+    alphabet = np.unique(np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+                         if fixed_vocab else points)
+    base = len(alphabet) + 2  # one more code for characters outside a fixed vocabulary
+    if base ** high >= 2 ** 62:
+        return _char_wb_counts_by_word(vectorizer, raw_documents, fixed_vocab)
+    found = np.searchsorted(alphabet, points)
+    known = (found < len(alphabet)) & (alphabet[np.minimum(found, len(alphabet) - 1)] == points)
+    codes = np.where(known, found + 1, base - 1)
+    word_rows, keys, spans = [], [], []
+    for n in range(low, high + 1):
+        # sklearn's _char_wb_ngrams: every n-gram of " word ", n from low up, stopping at the first n that covers
+        # the whole padded word (a padded word shorter than `low` is one n-gram)
+        take = lengths >= n if n > low else np.ones(len(lengths), dtype=bool)
+        span = np.where(take, np.minimum(lengths, n), 0)
+        count = np.where(take, np.maximum(lengths - n + 1, 1), 0)
+        owner = np.repeat(np.arange(len(lengths)), count)
+        first = np.repeat(starts - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+        width = span[owner]
+        key = np.zeros(len(first), dtype=np.int64)
+        for k in range(n - 1, -1, -1):
+            key = key * base + np.where(width > k, codes[np.minimum(first + k, len(codes) - 1)], 0)
+        word_rows.append(owner), keys.append(key)
+        spans.append(np.stack([first, width, np.full(len(first), n), first - starts[owner]], axis=1))
+    owner, key, span = np.concatenate(word_rows), np.concatenate(keys), np.concatenate(spans)
+    if fixed_vocab:
+        vocabulary = vectorizer.vocabulary_
+        term_codes = [[int(np.searchsorted(alphabet, ord(ch))) + 1 for ch in term] for term in terms]
+        term_keys = np.array([sum(c * base ** k for k, c in enumerate(term)) for term in term_codes], dtype=np.int64)
+        order = np.argsort(term_keys)
+        position = np.searchsorted(term_keys[order], key)
+        hit = (position < len(order)) & (term_keys[order][np.minimum(position, len(order) - 1)] == key)
+        columns_of_terms = np.array([vocabulary[t] for t in terms], dtype=np.int64)[order]
+        owner, column = owner[hit], columns_of_terms[position[hit]]
+        size = len(vocabulary)
+    else:
+        # sklearn numbers n-grams in the order they first occur (documents, words, n, position), and that order
+        # survives in its vocabulary dict and its column order: number them the same way
+        order = np.lexsort((span[:, 3], span[:, 2], owner))
+        owner, key, span = owner[order], key[order], span[order]
+        unique, first_index, inverse = np.unique(key, return_index=True, return_inverse=True)
+        by_occurrence = np.argsort(first_index, kind="stable")
+        number = np.empty(len(unique), dtype=np.int64)
+        number[by_occurrence] = np.arange(len(unique))
+        column = number[inverse]
+        vocabulary = {padded[a:a + w]: i for i, (a, w) in enumerate(span[first_index[by_occurrence], :2].tolist())}
+        size = len(unique)
+        if not size:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    words = sp.csr_array((np.ones(len(owner), dtype=np.int64), (owner, column)), shape=(len(rows), size))
+    occurrences = sp.csr_array((np.ones(len(doc_words), dtype=np.int64), np.asarray(doc_words, dtype=np.int64),
+                                np.asarray(doc_ptr, dtype=np.int64)), shape=(len(doc_ptr) - 1, len(rows)))
+    matrix = (occurrences @ words).tocsr()
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    index = np.int64 if matrix.nnz > np.iinfo(np.int32).max else np.int32
+    matrix = sp.csr_array((matrix.data.astype(np.intc), matrix.indices.astype(index), matrix.indptr.astype(index)),
+                          shape=matrix.shape, dtype=vectorizer.dtype)
+    return vocabulary, _align_api_if_sparse(matrix)
+
+
+def _char_wb_counts_by_word(vectorizer, raw_documents, fixed_vocab: bool):
+    """`_char_wb_counts` for alphabets too large for integer n-gram keys: one dictionary pass per distinct word."""
+    import scipy.sparse as sp
+    from sklearn.utils._sparse import _align_api_if_sparse
+
+    vocabulary: dict[str, int] = vectorizer.vocabulary_ if fixed_vocab else {}
+    low, high = vectorizer.ngram_range
+    rows: dict[str, int] = {}
+    columns: list[int] = []
+    word_ptr = [0]
+    doc_words: list[int] = []
+    doc_ptr = [0]
+    for doc in raw_documents:
+        doc = vectorizer.decode(doc)
+        for word in (doc.lower() if vectorizer.lowercase else doc).split():
+            row = rows.get(word)
+            if row is None:
+                row = rows[word] = len(rows)
+                padded = f" {word} "
+                for n in range(low, high + 1):
+                    for i in range(max(1, len(padded) - n + 1)):
+                        column = vocabulary.get(padded[i:i + n])
+                        if column is None and not fixed_vocab:
+                            column = vocabulary[padded[i:i + n]] = len(vocabulary)
+                        if column is not None:
+                            columns.append(column)
+                    if len(padded) <= n:
+                        break
+                word_ptr.append(len(columns))
+            doc_words.append(row)
+        doc_ptr.append(len(doc_words))
+    if not fixed_vocab and not vocabulary:
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    words = sp.csr_array((np.ones(len(columns), dtype=np.int64), np.asarray(columns, dtype=np.int64),
+                          np.asarray(word_ptr, dtype=np.int64)), shape=(len(rows), len(vocabulary)))
+    occurrences = sp.csr_array((np.ones(len(doc_words), dtype=np.int64), np.asarray(doc_words, dtype=np.int64),
+                                np.asarray(doc_ptr, dtype=np.int64)), shape=(len(doc_ptr) - 1, len(rows)))
+    matrix = (occurrences @ words).tocsr()
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    index = np.int64 if matrix.nnz > np.iinfo(np.int32).max else np.int32
+    matrix = sp.csr_array((matrix.data.astype(np.intc), matrix.indices.astype(index), matrix.indptr.astype(index)),
+                          shape=matrix.shape, dtype=vectorizer.dtype)
+    return vocabulary, _align_api_if_sparse(matrix)
+
+
+def as_plain_tfidf(estimator: Any, seen: set[int] | None = None) -> Any:
+    """Every `WordCachedTfidfVectorizer` inside a (fitted) estimator becomes a plain `TfidfVectorizer`, in place.
+
+    Their state is scikit-learn's own, so the pickled model (and the scorer's hash) is what scikit-learn's vectorizer
+    gives, and the batched scorer of `helpers.engines.classifiers` recognises it.
+    """
+    seen = set() if seen is None else seen
+    if id(estimator) in seen:
+        return estimator
+    seen.add(id(estimator))
+    if type(estimator) is WordCachedTfidfVectorizer:
+        estimator.__class__ = TfidfVectorizer
+    elif isinstance(estimator, (list, tuple)):
+        for item in estimator:
+            as_plain_tfidf(item, seen)
+    elif isinstance(estimator, dict):
+        for item in estimator.values():
+            as_plain_tfidf(item, seen)
+    elif hasattr(estimator, "get_params") and hasattr(estimator, "__dict__"):
+        for item in list(vars(estimator).values()):
+            as_plain_tfidf(item, seen)
+    return estimator
+
+
 def lexicon_from_hurtlex(hurtlex: pd.DataFrame, languages: Sequence[str] | None = None,
                          any_language_min_chars: int = 5) -> HurtLexTable:
     """{language: {lemma: feature columns}} from the `hurtlex` dataset, plus ANY_LANGUAGE (long lemmas only)."""
@@ -194,13 +371,13 @@ def train_tfidf_scorer(train: pd.DataFrame, ngram_max: int, max_features: int, c
     rows the probabilities are Platt-calibrated on them (a monotone map: the ranking, hence the AUC, is unchanged).
     """
     from sklearn.compose import ColumnTransformer
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     if train["label"].nunique() < 2:
         raise ValueError("the scorer needs both toxic and non-toxic training texts")
-    parts = [("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, ngram_max), max_features=max_features,
+    # counted per distinct word while fitting (the same fitted state), a plain TfidfVectorizer once fitted
+    parts = [("char", WordCachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, ngram_max), max_features=max_features,
                                       sublinear_tf=True, lowercase=True, dtype=np.float32), "text")]
     if word_ngram_max > 0:
         parts.append(("word", TfidfVectorizer(analyzer="word", ngram_range=(1, word_ngram_max), min_df=2,
@@ -221,8 +398,8 @@ def train_tfidf_scorer(train: pd.DataFrame, ngram_max: int, max_features: int, c
         calibration = _training_frame(valid)
         calibrated = CalibratedClassifierCV(FrozenEstimator(pipeline), method="sigmoid")
         calibrated.fit(calibration[["text", "language"]], calibration["label"].to_numpy())
-        return TfidfScorer(pipeline=calibrated)
-    return TfidfScorer(pipeline=pipeline)
+        return TfidfScorer(pipeline=as_plain_tfidf(calibrated))
+    return TfidfScorer(pipeline=as_plain_tfidf(pipeline))
 
 
 def _training_frame(rows: pd.DataFrame) -> pd.DataFrame:
