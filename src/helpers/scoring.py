@@ -499,14 +499,15 @@ def train_tfidf_scorer(train: pd.DataFrame, ngram_max: int, max_features: int, c
 
     if train["label"].nunique() < 2:
         raise ValueError("the scorer needs both toxic and non-toxic training texts")
-    # counted per distinct word while fitting (the same fitted state), a plain TfidfVectorizer once fitted
-    parts = [("char", BatchedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, ngram_max), max_features=max_features,
-                                      sublinear_tf=True, lowercase=True, dtype=np.float32), "text")]
+    # n-grams counted in batch while fitting (the same fitted state); plain TfidfVectorizers once fitted
+    parts = [("char", BatchedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, ngram_max),
+                                             max_features=max_features, sublinear_tf=True, lowercase=True,
+                                             dtype=np.float32), "text")]
     if word_ngram_max > 0:
-        parts.append(("word", TfidfVectorizer(analyzer="word", ngram_range=(1, word_ngram_max), min_df=2,
-                                              token_pattern=r"(?u)\b\w+\b", max_features=word_max_features or
-                                              max_features, sublinear_tf=True, lowercase=True, dtype=np.float32),
-                      "text"))
+        parts.append(("word", BatchedTfidfVectorizer(analyzer="word", ngram_range=(1, word_ngram_max), min_df=2,
+                                                     token_pattern=r"(?u)\b\w+\b",
+                                                     max_features=word_max_features or max_features,
+                                                     sublinear_tf=True, lowercase=True, dtype=np.float32), "text"))
     if lexicon:
         parts.append(("lexicon", LexiconFeatures(lexicon), ["text", "language"]))
     pipeline = Pipeline([("features", ColumnTransformer(parts, sparse_threshold=1.0)),
