@@ -171,8 +171,8 @@ HURTLEX_INSULT_CATEGORIES = ("cds", "dmc", "an", "asm", "asf", "pr", "svp")
 # first names of many origins, written for this project
 _NAMES = ("Aisha", "Ahmed", "Ana", "Arjun", "Beatriz", "Chen", "Chloe", "Daniel", "Dmitri", "Elena", "Fatima", "Femi",
           "Giulia", "Hana", "Hiroshi", "Ibrahim", "Ines", "Jakob", "Jamal", "Kateryna", "Kofi", "Lars", "Leila",
-          "Lucas", "Malik", "Maria", "Mei", "Nadia", "Noah", "Olga", "Omar", "Pablo", "Rahul", "Rosa", "Samuel",
-          "Sofia", "Tariq", "Thomas", "Valentina", "Wei", "Yara", "Yusuf", "Zainab", "Zoe")
+          "Luka", "Malik", "Maria", "Mei", "Nadia", "Noah", "Olga", "Omar", "Pablo", "Rahul", "Rosa", "Samuel",
+          "Sofia", "Tariq", "Thomas", "Valentina", "Wei", "Yara", "Yusuf", "Zainab", "Zora")
 # kind words, written for this project; each frame takes an adjective ({d}) or a noun phrase ({n})
 _DESCRIPTORS = {
     "en": {"frames_adjective": ("{name} is {t} and really {d}.", "My {t} coworker {name} is so {d}.",
@@ -182,7 +182,7 @@ _DESCRIPTORS = {
            "adjectives": ("generous", "patient", "talented", "honest", "brave", "cheerful", "clever", "polite",
                           "helpful", "creative", "hardworking", "thoughtful", "reliable", "charming", "calm",
                           "curious", "gentle", "loyal", "modest", "sincere", "warm", "wise", "witty", "smart",
-                          "lovely", "brilliant", "respectful", "sweet", "kind-hearted", "easygoing"),
+                          "delightful", "brilliant", "respectful", "sweet", "kind-hearted", "easygoing"),
            "nouns": ("a genius", "a hero", "a treasure", "a sweetheart", "an angel", "a gem", "a star", "a legend",
                      "a delight", "a role model", "a blessing", "a champion", "a darling", "a true friend")},
     "de": {"frames_adjective": ("{name} ist {t} und wirklich {d}.", "Mein Kollege {name} ist {t} und sehr {d}.",
