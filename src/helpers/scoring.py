@@ -204,12 +204,15 @@ def _first_occurrence_columns(keys: np.ndarray, order_keys: tuple[np.ndarray, ..
     return order, number[inverse.ravel()], first_index[by_occurrence]
 
 
-def _count_matrix(vectorizer, docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int):
-    """The documents x n-grams count matrix as `CountVectorizer._count_vocab` returns it (dtype, index order)."""
+def _count_matrix(vectorizer, docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int,
+                  counts: np.ndarray | None = None):
+    """The documents x n-grams count matrix as `CountVectorizer._count_vocab` returns it (dtype, index order), from
+    (document, column) occurrences, each counting once or `counts` times."""
     import scipy.sparse as sp
     from sklearn.utils._sparse import _align_api_if_sparse
 
-    matrix = sp.csr_array((np.ones(len(docs), dtype=np.int64), (docs, columns)), shape=(n_docs, n_columns))
+    counts = np.ones(len(docs), dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
+    matrix = sp.csr_array((counts, (docs, columns)), shape=(n_docs, n_columns))
     matrix.sum_duplicates()
     matrix.sort_indices()
     index = np.int64 if matrix.nnz > np.iinfo(np.int32).max else np.int32
@@ -284,6 +287,16 @@ def _word_counts(vectorizer, raw_documents, fixed_vocab: bool):
     return vocabulary, _count_matrix(vectorizer, doc[order], column, len(ptr) - 1, len(vocabulary))
 
 
+def _documents_from_words(vectorizer, words, doc_words: list[int], doc_ptr: list[int]):
+    """Documents x n-grams counts from each distinct word's counts (`words`) and the words of each document."""
+    import scipy.sparse as sp
+
+    occurrences = sp.csr_array((np.ones(len(doc_words), dtype=np.int64), np.asarray(doc_words, dtype=np.int64),
+                                np.asarray(doc_ptr, dtype=np.int64)), shape=(len(doc_ptr) - 1, words.shape[0]))
+    matrix = (occurrences @ words).tocoo()
+    return _count_matrix(vectorizer, matrix.row, matrix.col, matrix.shape[0], matrix.shape[1], matrix.data)
+
+
 def _char_wb_counts(vectorizer, raw_documents, fixed_vocab: bool):
     """(vocabulary, count matrix) as `CountVectorizer._count_vocab` gives them for analyzer='char_wb'.
 
@@ -356,15 +369,7 @@ def _char_wb_counts(vectorizer, raw_documents, fixed_vocab: bool):
         vocabulary = {padded[a:a + w]: i for i, (a, w) in enumerate(span[first, :2].tolist())}
         size = len(vocabulary)
     words = sp.csr_array((np.ones(len(owner), dtype=np.int64), (owner, column)), shape=(len(rows), size))
-    occurrences = sp.csr_array((np.ones(len(doc_words), dtype=np.int64), np.asarray(doc_words, dtype=np.int64),
-                                np.asarray(doc_ptr, dtype=np.int64)), shape=(len(doc_ptr) - 1, len(rows)))
-    matrix = (occurrences @ words).tocsr()
-    matrix.sum_duplicates()
-    matrix.sort_indices()
-    index = np.int64 if matrix.nnz > np.iinfo(np.int32).max else np.int32
-    matrix = sp.csr_array((matrix.data.astype(np.intc), matrix.indices.astype(index), matrix.indptr.astype(index)),
-                          shape=matrix.shape, dtype=vectorizer.dtype)
-    return vocabulary, _align_api_if_sparse(matrix)
+    return vocabulary, _documents_from_words(vectorizer, words, doc_words, doc_ptr)
 
 
 def _char_wb_counts_by_word(vectorizer, raw_documents, fixed_vocab: bool):
@@ -402,15 +407,7 @@ def _char_wb_counts_by_word(vectorizer, raw_documents, fixed_vocab: bool):
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
     words = sp.csr_array((np.ones(len(columns), dtype=np.int64), np.asarray(columns, dtype=np.int64),
                           np.asarray(word_ptr, dtype=np.int64)), shape=(len(rows), len(vocabulary)))
-    occurrences = sp.csr_array((np.ones(len(doc_words), dtype=np.int64), np.asarray(doc_words, dtype=np.int64),
-                                np.asarray(doc_ptr, dtype=np.int64)), shape=(len(doc_ptr) - 1, len(rows)))
-    matrix = (occurrences @ words).tocsr()
-    matrix.sum_duplicates()
-    matrix.sort_indices()
-    index = np.int64 if matrix.nnz > np.iinfo(np.int32).max else np.int32
-    matrix = sp.csr_array((matrix.data.astype(np.intc), matrix.indices.astype(index), matrix.indptr.astype(index)),
-                          shape=matrix.shape, dtype=vectorizer.dtype)
-    return vocabulary, _align_api_if_sparse(matrix)
+    return vocabulary, _documents_from_words(vectorizer, words, doc_words, doc_ptr)
 
 
 def _swap_vectorizers(estimator: Any, old: type, new: type, seen: set[int] | None = None) -> Any:
