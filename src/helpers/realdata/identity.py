@@ -176,7 +176,8 @@ _NAMES = ("Aisha", "Ahmed", "Ana", "Arjun", "Beatriz", "Chen", "Chloe", "Daniel"
 # kind words, written for this project; each frame takes an adjective ({d}) or a noun phrase ({n})
 _DESCRIPTORS = {
     "en": {"frames_adjective": ("{name} is {t} and really {d}.", "My {t} coworker {name} is so {d}.",
-                                "Everyone says {name}, who is {t}, is {d}.", "As {a} {t} person, {name} is {d}."),
+                                "Everyone says {name}, who is {t}, is {d}.", "As {a} {t} person, {name} is {d}.",
+                                "{name} is such {ad} {d} person, and {t} too."),
            "frames_noun": ("{name} is {t} and {n}.", "Honestly, {name}, my {t} neighbour, is {n}.",
                            "That {t} guy {name} is {n}.", "{name} is {t}, and what {n}!"),
            "adjectives": ("generous", "patient", "talented", "honest", "brave", "cheerful", "clever", "polite",
@@ -186,7 +187,8 @@ _DESCRIPTORS = {
            "nouns": ("a genius", "a hero", "a treasure", "a sweetheart", "an angel", "a gem", "a star", "a legend",
                      "a delight", "a role model", "a blessing", "a champion", "a darling", "a true friend")},
     "de": {"frames_adjective": ("{name} ist {t} und wirklich {d}.", "Mein Kollege {name} ist {t} und sehr {d}.",
-                                "Alle sagen, {name} ist {t} und {d}.", "{name} ist {t}, und ehrlich gesagt {d}."),
+                                "Alle sagen, {name} ist {t} und {d}.", "{name} ist {t}, und ehrlich gesagt {d}.",
+                                "{name} ist {t} und ein {dm} Mensch.", "{name} ist {t}, so eine {df} Person."),
            "frames_noun": ("{name} ist {t} und {n}.", "Ehrlich gesagt ist {name}, der {t} ist, {n}.",
                            "{name} ist {t}. Was für {n}!", "Unser Nachbar {name} ist {t} und {n}."),
            "adjectives": ("großzügig", "geduldig", "talentiert", "ehrlich", "mutig", "fröhlich", "klug", "höflich",
@@ -242,7 +244,10 @@ def descriptor_pairs(hurtlex: pd.DataFrame, languages, pairs_per_language: int, 
                 bad = f"{_article(noun)} {noun}" if language == "en" else f"ein {noun.capitalize()}"
                 good = spec["nouns"][int(rng.integers(len(spec["nouns"])))]
             for label, word in ((1, bad), (0, good)):
-                text = frame.format(name=name, t=term, a=_article(term), **{slot: word})
+                # attributive German adjectives inflect ("ein gemeiner Mensch", "eine gemeine Person")
+                text = frame.format(name=name, t=term, a=_article(term), ad=_article(word),
+                                    dm=word + ("r" if word.endswith("e") else "er"),
+                                    df=word + ("" if word.endswith("e") else "e"), **{slot: word})
                 rows.append((f"{DESCRIPTOR_SOURCE}-{language}-{k:05d}-{label}", language, text[0].upper() + text[1:],
                              label))
     frame = pd.DataFrame(rows, columns=["text_id", "language", "text", "label"])
