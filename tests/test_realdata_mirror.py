@@ -180,7 +180,7 @@ def test_real_tiny_scorer_never_trains_on_an_out_of_distribution_row(real_tiny):
     scorer = datasets["scorer_texts"]
     trained = set(scorer.loc[scorer["split"] != "test", "text"].map(digest))
     assert len(ood) > 30_000 and not trained & set(ood["text"].map(digest))
-    assert {"paradetox", "identity_augmentation", "identity_descriptor_pairs"} <= set(scorer["source"])
+    assert {"paradetox", "identity_augmentation"} <= set(scorer["source"])
 
 
 def test_descriptor_pairs_share_no_kind_word_or_name_with_the_identity_templates():
