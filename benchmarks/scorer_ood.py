@@ -28,7 +28,7 @@ CACHE = Path(os.environ.get("SCORER_BENCH_CACHE", "/tmp/scorer_bench_cache"))
 # the table: these sets, these sizes
 HEADLINE_SETS = ("wiki_toxicity", "identity_templates_en", "identity_templates_de")
 SPEED_TEXTS = 20_000
-BEFORE, DEFAULT = "v1 char n-grams (before)", "+ Platt calibration (default)"
+BEFORE, DEFAULT = "v1 char n-grams (before)", "+ descriptor pairs (default)"
 
 
 def real_tiny_inputs(rebuild: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
@@ -149,14 +149,16 @@ def candidates(params: dict, lexicon: pd.DataFrame) -> dict:
                                               max_rows=12_000)
 
     more = (*ORIGINAL_SOURCES, "paradetox")
+    augmented = (*more, "identity_augmentation")
     return {
         "v1 char n-grams (before)": today,
         "+ word 1-2-grams": make(lex=False, balance=None, calibrate=False),
         "+ HurtLex features": make(balance=None, calibrate=False),
         "+ per-source balancing": make(calibrate=False),
         "+ ParaDetox": make(sources=more, calibrate=False),
-        "+ identity augmentation": make(sources=None, calibrate=False),
-        "+ Platt calibration (default)": make(sources=None),
+        "+ identity augmentation": make(sources=augmented, calibrate=False),
+        "+ Platt calibration": make(sources=augmented),
+        "+ descriptor pairs (default)": make(sources=None),
         "default without augmentation": make(sources=more),
         "default without HurtLex": make(sources=None, lex=False),
         "MiniLM embeddings + LR (English)": embedding,

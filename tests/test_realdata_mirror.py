@@ -183,6 +183,21 @@ def test_real_tiny_scorer_never_trains_on_an_out_of_distribution_row(real_tiny):
     assert {"paradetox", "identity_augmentation"} <= set(scorer["source"])
 
 
+def test_descriptor_pairs_share_no_kind_word_or_name_with_the_identity_templates():
+    # the pairs teach "the descriptor decides, the name and identity term do not" with the project's own words: none
+    # of their kind words or first names is a word of Dixon et al.'s template sentences (their slots)
+    from helpers.realdata import identity, ood_sets
+
+    templates = ood_sets.load_identity_templates(MIRROR)
+    for language in identity.DESCRIPTOR_LANGUAGES:
+        words = set(" ".join(templates.loc[templates["language"] == language, "text"]).lower().split())
+        spec = identity._DESCRIPTORS[language]
+        kind = {w for phrase in spec["adjectives"] for w in phrase.lower().split()}
+        kind |= {w for phrase in spec["nouns"] for w in phrase.lower().split()[1:]}  # not the article
+        assert not kind & words, (language, sorted(kind & words))
+        assert not {name.lower() for name in identity._NAMES} & words, language
+
+
 @pytest.mark.slow
 def test_project_scorer_on_real_scorer_texts_holds_in_and_out_of_distribution(real_tiny, tmp_path):
     from helpers import ood, scoring

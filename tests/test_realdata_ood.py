@@ -129,3 +129,26 @@ def test_build_drops_a_training_text_equal_to_an_ood_row(mirror, tmp_path):
     scorer = build_real_datasets(params, copy)["scorer_texts"]
     kept = set(scorer.loc[scorer["split"] != "test", "text"].map(text_key))
     assert "i hate sikh" not in kept and "i am sikh" not in kept
+
+
+def test_descriptor_pairs_differ_only_in_the_descriptor_and_use_hurtlex_insults():
+    hurtlex = pd.DataFrame({
+        "lemma_id": [f"h{i}" for i in range(6)], "language": ["en", "en", "en", "de", "de", "de"],
+        "lemma": ["scoundrel", "vicious", "homosexual", "Schuft", "gemein", "schwul"],
+        "category": ["cds", "dmc", "om", "cds", "dmc", "cds"], "pos": ["n", "a", "a", "n", "a", "a"],
+        "stereotype": "no", "level": "conservative", "source": "hurtlex"})
+    rows = identity.descriptor_pairs(hurtlex, ["en", "de", "fr"], 40, seed=0)
+    assert rows.equals(identity.descriptor_pairs(hurtlex, ["en", "de", "fr"], 40, seed=0))
+    assert set(rows["language"]) == {"en", "de"} and (rows["split"] == "train").all()
+    assert rows.groupby(["language", "label"]).size().eq(40).all()
+    pairs = rows.assign(pair=rows["text_id"].str.replace(r"-[01]$", "", regex=True)).pivot(
+        index="pair", columns="label", values="text")
+    for clean, toxic in zip(pairs[0], pairs[1]):
+        # the same name, identity term and frame: the words of the two sentences differ in one descriptor
+        a, b = clean.lower().replace(".", " ").split(), toxic.lower().replace(".", " ").split()
+        assert sum(x != y for x, y in zip(a, b)) <= 2 and abs(len(a) - len(b)) <= 1
+    toxic = " ".join(rows.loc[rows["label"] == 1, "text"]).lower()
+    assert {"scoundrel", "vicious", "schuft", "gemein"} <= set(toxic.replace(".", " ").replace("!", " ").split())
+    # a HurtLex word that is an identity term (om, or listed as a term) never labels a sentence toxic
+    assert "homosexual and really homosexual" not in toxic and " schwul." not in toxic
+    assert identity.hurtlex_insults(hurtlex, "de") == (["gemein"], ["schuft"])

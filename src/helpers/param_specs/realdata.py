@@ -67,6 +67,9 @@ SPECS = [
     ParamSpec("real_scorer_identity_texts", "int",
               "real data: hand-written non-toxic identity-term sentences per language added to scorer training "
               "(0: none)", minimum=0),
+    ParamSpec("real_scorer_descriptor_pairs", "int",
+              "real data: matched person-directed sentence pairs per language (en, de) added to scorer training, "
+              "one with a HurtLex insult and one with a kind word (0: none)", minimum=0),
     ParamSpec("real_ood_rows", "int?",
               "real data: rows sampled from each large out-of-distribution set of the scorer report (null: all)",
               minimum=100),

@@ -44,6 +44,7 @@ class RealConfig:
     knowledge_facts: int
     scorer_novel_texts: int = 0
     scorer_identity_texts: int = 0
+    scorer_descriptor_pairs: int = 0
     ood_rows: int | None = 8000
     download_missing: bool = False
     verify_checksums: bool = False
@@ -63,6 +64,7 @@ class RealConfig:
                    knowledge_facts=int(params["knowledge_facts"]),
                    scorer_novel_texts=int(params.get("real_scorer_novel_texts", 0)),
                    scorer_identity_texts=int(params.get("real_scorer_identity_texts", 0)),
+                   scorer_descriptor_pairs=int(params.get("real_scorer_descriptor_pairs", 0)),
                    ood_rows=params.get("real_ood_rows", 8000),
                    download_missing=bool(params.get("download_missing", False)),
                    verify_checksums=bool(params.get("verify_checksums", False)))
@@ -164,16 +166,20 @@ def _scorer_texts(config: RealConfig, comments: pd.DataFrame, novel_texts: pd.Da
 
 
 def _extend_scorer_texts(config: RealConfig, texts: pd.DataFrame, mirror: Mirror, eval_keys: set[str],
-                         ood: pd.DataFrame) -> pd.DataFrame:
-    """ParaDetox (train/valid only) and identity-term augmentation added; nothing equal to an evaluation prompt or
-    an out-of-distribution row trains or calibrates the scorer. The `test` split stays as before, so in-distribution
-    AUC compares across scorer versions."""
+                         ood: pd.DataFrame, hurtlex: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ParaDetox (train/valid only), identity-term augmentation and descriptor pairs added; nothing equal to an
+    evaluation prompt or an out-of-distribution row trains or calibrates the scorer. The `test` split stays as
+    before, so in-distribution AUC compares across scorer versions."""
     train_valid = (config.scorer_split[0], config.scorer_split[1], 0.0)
     paradetox = toxicity.load_paradetox_labeled(mirror, config.seed, train_valid)
     combined = pd.concat([texts, paradetox], ignore_index=True)
     if config.scorer_identity_texts > 0:
         combined = pd.concat([combined, identity.identity_augmentation(combined, config.scorer_identity_texts,
                                                                        config.seed)], ignore_index=True)
+    if config.scorer_descriptor_pairs > 0 and hurtlex is not None:
+        pairs = identity.descriptor_pairs(hurtlex, sorted(set(combined["language"])), config.scorer_descriptor_pairs,
+                                          config.seed)
+        combined = pd.concat([combined, pairs], ignore_index=True)
     combined = drop_duplicate_texts(combined)
     keys = combined["text"].map(text_key)
     held_out = (combined["split"] != "test") & (keys.isin(eval_keys) | keys.isin(ood_sets.ood_keys(ood)))
@@ -276,9 +282,18 @@ def _toxicity_preferences(config: RealConfig, completions: pd.DataFrame, mirror:
     return cap_per_language(pairs, config.max_rows_per_language, "pair_id", config.seed, "cap")
 
 
+_OOD_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
 def scorer_ood_sets(config: RealConfig, mirror: Mirror) -> pd.DataFrame:
-    """The out-of-distribution rows notebook 00 reports the scorer on (so the build keeps them out of training)."""
-    return ood_sets.load_ood_sets(mirror, config.ood_rows, config.seed)
+    """The out-of-distribution rows notebook 00 reports the scorer on (so the build keeps them out of training).
+
+    Kept for the process (the build reads them, then 00's report): a copy of the same rows each time."""
+    key = (mirror, config.ood_rows, config.seed)
+    if key not in _OOD_CACHE:
+        _OOD_CACHE.clear()
+        _OOD_CACHE[key] = ood_sets.load_ood_sets(mirror, config.ood_rows, config.seed)
+    return _OOD_CACHE[key].copy()
 
 
 def summarize(datasets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -315,7 +330,8 @@ def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[
     curated = _curated(config, unused, comments, pretraining)
     novel_texts = _novel_scorer_texts(config, unused, curated, pretraining)
     scorer = _scorer_texts(config, comments, novel_texts, lx_eval, lx_train, completions, eval_keys)
-    scorer = _extend_scorer_texts(config, scorer, source, eval_keys, scorer_ood_sets(config, source))
+    hurtlex = bias.load_hurtlex(source)
+    scorer = _extend_scorer_texts(config, scorer, source, eval_keys, scorer_ood_sets(config, source), hurtlex)
     novels_train = pretraining[(pretraining["split"] == "train") & pretraining["source"].str.startswith("eltec_")]
 
     datasets: dict[str, pd.DataFrame] = {
@@ -335,7 +351,7 @@ def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[
         "holistic_bias": holistic.load_holistic_bias(source, "v1.1", cap, config.seed),
         "honest_templates": bias.load_honest(source),
         "winobias": bias.load_winobias(source),
-        "hurtlex": bias.load_hurtlex(source),
+        "hurtlex": hurtlex,
     }
     # every frame above left a loader or builder through schemas.validate_frame; caps only drop rows
     for name, frame in datasets.items():

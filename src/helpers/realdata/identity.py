@@ -159,3 +159,96 @@ def identity_augmentation(train_texts: pd.DataFrame, max_per_language: int, seed
                     rows.append((f"{SOURCE}-{language}-{k:05d}-{label}", language, joined, label))
     frame = pd.DataFrame(rows, columns=["text_id", "language", "text", "label"])
     return frame.assign(split="train", source=SOURCE)[columns]
+
+
+# ---- descriptor pairs: the same person-directed sentence with a hurtful or a kind word ---------------------------
+
+DESCRIPTOR_SOURCE = "identity_descriptor_pairs"
+# HurtLex categories whose words insult whoever they describe (derogatory words, moral and behavioural defects,
+# animals, sexual and prostitution terms, vices); the categories that name a group (homosexuality, disabilities,
+# ethnic stereotypes, social disadvantage) are left out, since those words are identity terms here
+HURTLEX_INSULT_CATEGORIES = ("cds", "dmc", "an", "asm", "asf", "pr", "svp")
+# first names of many origins, written for this project
+_NAMES = ("Aisha", "Ahmed", "Ana", "Arjun", "Beatriz", "Chen", "Chloe", "Daniel", "Dmitri", "Elena", "Fatima", "Femi",
+          "Giulia", "Hana", "Hiroshi", "Ibrahim", "Ines", "Jakob", "Jamal", "Kateryna", "Kofi", "Lars", "Leila",
+          "Luka", "Malik", "Maria", "Mei", "Nadia", "Noah", "Olga", "Omar", "Pablo", "Rahul", "Rosa", "Samuel",
+          "Sofia", "Tariq", "Thomas", "Valentina", "Wei", "Yara", "Yusuf", "Zainab", "Zora")
+# kind words, written for this project; each frame takes an adjective ({d}) or a noun phrase ({n})
+_DESCRIPTORS = {
+    "en": {"frames_adjective": ("{name} is {t} and really {d}.", "My {t} coworker {name} is so {d}.",
+                                "Everyone says {name}, who is {t}, is {d}.", "As {a} {t} person, {name} is {d}.",
+                                "{name} is such {ad} {d} person, and {t} too."),
+           "frames_noun": ("{name} is {t} and {n}.", "Honestly, {name}, my {t} neighbour, is {n}.",
+                           "That {t} guy {name} is {n}.", "{name} is {t}, and what {n}!"),
+           "adjectives": ("generous", "patient", "talented", "honest", "brave", "cheerful", "clever", "polite",
+                          "helpful", "creative", "hardworking", "thoughtful", "reliable", "charming", "calm",
+                          "curious", "gentle", "loyal", "modest", "sincere", "warm", "wise", "witty", "smart",
+                          "delightful", "brilliant", "respectful", "sweet", "kind-hearted", "easygoing"),
+           "nouns": ("a genius", "a hero", "a treasure", "a sweetheart", "an angel", "a gem", "a star", "a legend",
+                     "a delight", "a role model", "a blessing", "a champion", "a darling", "a true friend")},
+    "de": {"frames_adjective": ("{name} ist {t} und wirklich {d}.", "Mein Kollege {name} ist {t} und sehr {d}.",
+                                "Alle sagen, {name} ist {t} und {d}.", "{name} ist {t}, und ehrlich gesagt {d}.",
+                                "{name} ist {t} und ein {dm} Mensch.", "{name} ist {t}, so eine {df} Person."),
+           "frames_noun": ("{name} ist {t} und {n}.", "Ehrlich gesagt ist {name}, der {t} ist, {n}.",
+                           "{name} ist {t}. Was für {n}!", "Unser Nachbar {name} ist {t} und {n}."),
+           "adjectives": ("großzügig", "geduldig", "talentiert", "ehrlich", "mutig", "fröhlich", "klug", "höflich",
+                          "hilfsbereit", "kreativ", "fleißig", "nachdenklich", "zuverlässig", "charmant", "ruhig",
+                          "neugierig", "sanft", "treu", "bescheiden", "aufrichtig", "herzlich", "weise", "witzig",
+                          "schlau", "reizend", "brillant", "respektvoll", "süß", "warmherzig", "gelassen"),
+           "nouns": ("ein Genie", "ein Held", "ein Schatz", "ein Engel", "ein Juwel", "ein Star", "eine Legende",
+                     "ein Vorbild", "ein Segen", "ein Champion", "ein Glücksfall", "ein echter Freund")},
+}
+_TERMS = {"en": _EN_TERMS, "de": _DE_TERMS}
+DESCRIPTOR_LANGUAGES = tuple(_DESCRIPTORS)
+
+
+def hurtlex_insults(hurtlex: pd.DataFrame, language: str) -> tuple[list[str], list[str]]:
+    """(adjectives, nouns): one-word conservative-level HurtLex lemmas of the insulting categories in a language,
+    minus the identity terms of the augmentation."""
+    rows = hurtlex[(hurtlex["language"] == language) & (hurtlex["level"] == "conservative")
+                   & hurtlex["category"].isin(HURTLEX_INSULT_CATEGORIES)]
+    identity_words = {w for term in _TERMS.get(language, ()) for w in term.split()}
+    out = {}
+    for pos in ("a", "n"):
+        lemmas = {str(x).strip().lower() for x in rows.loc[rows["pos"] == pos, "lemma"]}
+        out[pos] = sorted(w for w in lemmas if w.isalpha() and len(w) >= 3 and w not in identity_words)
+    return out["a"], out["n"]
+
+
+def descriptor_pairs(hurtlex: pd.DataFrame, languages, pairs_per_language: int, seed: int) -> pd.DataFrame:
+    """Matched pairs (split `train`): one person-directed sentence naming a first name and an identity term, once
+    with a HurtLex insult (toxic) and once with a kind word (not toxic), so that only the descriptor tells them apart.
+
+    The frames, names and kind words are the project's; the insults come from HurtLex (`hurtlex_insults`). None of it
+    is taken from an out-of-distribution set, and the build drops any row equal to one.
+    """
+    columns = ["text_id", "language", "text", "label", "split", "source"]
+    rows = []
+    for language in sorted(set(languages) & set(_DESCRIPTORS)):
+        spec, terms = _DESCRIPTORS[language], _TERMS[language]
+        adjectives, nouns = hurtlex_insults(hurtlex, language)
+        if not adjectives or not nouns:
+            continue
+        rng = np.random.default_rng([seed, 7, ord(language[0]), ord(language[-1])])
+        for k in range(pairs_per_language):
+            name, term = _NAMES[int(rng.integers(len(_NAMES)))], terms[int(rng.integers(len(terms)))]
+            if rng.random() < 0.5:  # an adjective frame: a HurtLex adjective or a kind one
+                frame = spec["frames_adjective"][int(rng.integers(len(spec["frames_adjective"])))]
+                slot = "d"
+                bad = adjectives[int(rng.integers(len(adjectives)))]
+                good = spec["adjectives"][int(rng.integers(len(spec["adjectives"])))]
+            else:  # a noun frame: a HurtLex noun with its article, or a kind noun phrase
+                frame = spec["frames_noun"][int(rng.integers(len(spec["frames_noun"])))]
+                slot = "n"
+                noun = nouns[int(rng.integers(len(nouns)))]
+                bad = f"{_article(noun)} {noun}" if language == "en" else f"ein {noun.capitalize()}"
+                good = spec["nouns"][int(rng.integers(len(spec["nouns"])))]
+            for label, word in ((1, bad), (0, good)):
+                # attributive German adjectives inflect ("ein gemeiner Mensch", "eine gemeine Person")
+                text = frame.format(name=name, t=term, a=_article(term), ad=_article(word),
+                                    dm=word + ("r" if word.endswith("e") else "er"),
+                                    df=word + ("" if word.endswith("e") else "e"), **{slot: word})
+                rows.append((f"{DESCRIPTOR_SOURCE}-{language}-{k:05d}-{label}", language, text[0].upper() + text[1:],
+                             label))
+    frame = pd.DataFrame(rows, columns=["text_id", "language", "text", "label"])
+    return frame.assign(split="train", source=DESCRIPTOR_SOURCE)[columns]
