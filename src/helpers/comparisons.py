@@ -265,7 +265,7 @@ def pairwise_table(values: ItemValues, models: pd.DataFrame, pairs: Sequence[tup
             comparison = Comparison(name, tuple(groups[treated]), tuple(groups[baseline]))
             if values.has(name) and _all_present(values, comparison):
                 rows.append({"treated": treated, "baseline": baseline, **compare(values, comparison, options)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=None if rows else ["treated", "baseline", "metric", "estimate", "low", "high"])
 
 
 def _models_with_results(values: ItemValues) -> set[str]:
