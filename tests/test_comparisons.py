@@ -129,3 +129,21 @@ def test_bad_statistics_parameters_name_the_key(key, value, message):
     values[key] = value
     with pytest.raises(ParamsError, match=re.escape(message)):
         validate_stage("06_statistics", values)
+
+
+def test_pairwise_table_compares_the_chosen_pairs_as_the_headline_does(study):
+    values = comparisons.ItemValues(study.results.items)
+    options = comparisons.IntervalOptions(300)
+    metrics = ("CrowS_bias", "CrowS_association", "EMT")
+    table = comparisons.pairwise_table(values, study.results.models,
+                                       [("BiasDPO", "BASE"), ("BiasDPO", "INST"), ("BIAS_SFT", "BASE")], metrics,
+                                       options)
+    # a pair whose method this profile did not train is left out, not an error
+    assert list(zip(table["treated"], table["baseline"])) == [("BiasDPO", "BASE")] * 3 + [("BiasDPO", "INST")] * 3
+    headline = comparisons.headline_table(values, study.results.models, "BASE", options, list(metrics))
+    mine = table[table["baseline"] == "BASE"].set_index("metric")["estimate"]
+    theirs = headline[headline["method"] == "BiasDPO"].set_index("metric")["estimate"]
+    assert mine.to_dict() == pytest.approx(theirs.to_dict())
+    # the association is the pair's soft score itself, the bias strength its distance from 0.5
+    association, strength = values.table("CrowS_association"), values.table("CrowS_bias")
+    assert np.allclose((association - 0.5).abs().to_numpy(), strength.to_numpy())

@@ -112,6 +112,61 @@ def test_continued_training_lowers_the_loss_and_saves_a_card_05_can_load(tmp_pat
     assert torch.allclose(_logits(loaded), _logits(run.model), atol=1e-6)
 
 
+VERB_FRAMES = ("likes", "sees", "finds")
+
+
+def _association_world(rates: dict[str, float], repeats: int = 20) -> tuple[list[str], pd.DataFrame]:
+    """Statements '<group> <verb> the river.' (stereotypical) or '... a small house.' at each group's rate, and
+    the CrowS-style pairs of those statements."""
+    texts = []
+    for group, rate in rates.items():
+        stereo = round(rate * repeats)
+        for verb in VERB_FRAMES:
+            texts += [f"{group} {verb} the river."] * stereo + [f"{group} {verb} a small house."] * (repeats - stereo)
+    pairs = pd.DataFrame([{"pair_id": f"{group}-{verb}", "language": "en", "group": group, "bias_type": "toy",
+                           "stereo_antistereo": "stereo", "sent_more": f"{group} {verb} the river.",
+                           "sent_less": f"{group} {verb} a small house."}
+                          for group in rates for verb in VERB_FRAMES])
+    return texts, pairs
+
+
+def test_bias_sft_on_balanced_text_flattens_the_planted_association(tmp_path):
+    rates = {"the cat": 0.1, "a dog": 0.35, "my friend": 0.65, "the teacher": 0.9}
+    biased, pairs = _association_world(rates)
+    balanced, _ = _association_world(dict.fromkeys(rates, 0.5))
+    parent = modeling.ModelCard(name="BASE-s0", method="BASE", stage="01_pretraining", seed=0, base="tiny",
+                                path="models/BASE-s0")
+    parent = modeling.save_model(trained_model(biased[::3] + biased[1::3] + biased[2::3], 150), tiny_tokenizer(),
+                                 tmp_path / "01_pretraining" / "models" / "BASE-s0", parent)
+    base, tokenizer = modeling.load_model(parent, "cpu")
+    planted = pairs["group"].map(rates)
+    before = da.crows_check(base, tokenizer, pairs)
+    # the check is 05's CrowS scoring: sent_more stereotyped when it scores higher, soft = sigmoid(difference)
+    assert before["stereotyped"].tolist() == (before["ll_more"] > before["ll_less"]).astype(float).tolist()
+    assert np.allclose(before["bias_strength"], (before["soft"] - 0.5).abs())
+    assert da.association_slope(before["soft"], planted) > 0.3  # the parent learned the planted rates
+    trainee, _ = modeling.load_model(parent, "cpu", for_training=True)
+    result = finetune.continued_training(trainee, tokenizer, _documents(balanced), _heldout(balanced),
+                                         _config(), progress=False)
+    after = da.crows_check(result.model, tokenizer, pairs)
+    assert abs(da.association_slope(after["soft"], planted)) < 0.5 * da.association_slope(before["soft"], planted)
+    interval = da.slope_difference_ci(after["soft"], before["soft"], planted, resamples=500, level=0.9, seed=0)
+    assert interval.high < 0 and interval.low <= interval.estimate <= interval.high and interval.n == len(pairs)
+    # a control prefix conditions both sentences (MEDA/INST), so it changes the scores
+    prefixed = da.crows_check(base, tokenizer, pairs, prefix="the farmer helps")
+    assert not np.allclose(prefixed["ll_more"], before["ll_more"])
+
+
+def test_crows_check_pairs_is_a_seeded_subset_per_language():
+    crows = pd.DataFrame({"pair_id": [f"p{i:02d}" for i in range(30)], "language": ["en", "fr", "de"] * 10})
+    chosen = da.crows_check_pairs(crows, ["en", "fr"], 4, seed=1)
+    assert chosen["language"].value_counts().to_dict() == {"en": 4, "fr": 4}
+    assert chosen["pair_id"].is_monotonic_increasing and chosen.equals(da.crows_check_pairs(crows, ["en", "fr"], 4, 1))
+    assert len(da.crows_check_pairs(crows, ["de"], 50, seed=0)) == 10
+    with pytest.raises(data_checks.TrainingDataError, match="no CrowS-style pair in the languages"):
+        da.crows_check_pairs(crows, ["es"], 4, seed=0)
+
+
 def test_sgeat_filter_keeps_exactly_the_least_toxic_half():
     scores = [0.9, 0.1, 0.5, 0.1, 0.7, float("nan"), 0.3, 0.2, 0.8]
     kept = sgeat.keep_least_toxic(scores)
@@ -338,6 +393,8 @@ def test_the_run_plan_and_the_budgets():
     plan = da.run_plan(["DAPT", "SGEAT"], [0, 1], first_seed_only=["SGEAT"])
     assert plan == [("DAPT", 0), ("DAPT", 1), ("SGEAT", 0)]
     assert da.token_budget("DAPT_3x", 1000) == 3 * da.token_budget("DAPT", 1000) == 3 * da.token_budget("SGEAT", 1000)
+    assert da.token_budget("BIAS_SFT", 1000) == da.token_budget("DAPT", 1000)  # Neplenbroek's SFT on DAPT's budget
+    assert set(da.CORPUS_SOURCES) == set(da.CORPUS_METHODS) <= set(da.METHODS)
     assert finetune.run_name("DAPT", 2) == "DAPT-s2" and finetune.run_name("DAPT", 2, "ia3") == "DAPT_ia3-s2"
     with pytest.raises(ValueError, match="unknown methods"):
         da.run_plan(["DPO"], [0])

@@ -27,7 +27,9 @@ pytestmark = [
 
 
 def test_every_mirror_file_matches_its_recorded_checksum():
-    for name in registry.REGISTRY:
+    for name, item in registry.REGISTRY.items():
+        if not item.pinned:  # Hub-only entries (PANDA) are not in the shared mirror and have no recorded checksum
+            continue
         assert len(registry.dataset_files(name, MIRROR, verify=True)) == len(registry.entry(name).files)
 
 

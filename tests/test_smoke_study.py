@@ -106,7 +106,8 @@ def test_fine_tuning_trained_every_run_on_equal_budgets(smoke_run):
     params = yaml.safe_load(paths.params_file("smoke").read_text())["02_domain_adaptation"]
     training = metrics["training"]
     budgets = {name: run["budget_tokens"] for name, run in training.items()}
-    assert budgets["DAPT-s0"] == budgets["SGEAT-s0"] == budgets["SR_LLM-s0"] == params["train_tokens"]
+    assert budgets["DAPT-s0"] == budgets["SGEAT-s0"] == budgets["SR_LLM-s0"] == budgets["BIAS_SFT-s0"] == \
+        params["train_tokens"]
     assert budgets["DAPT_3x-s0"] == 3 * params["train_tokens"]
     assert {"DAPT-s0", "DAPT-s1"} <= set(training)  # the multi-seed path
     for name, run in training.items():
@@ -119,6 +120,10 @@ def test_fine_tuning_trained_every_run_on_equal_budgets(smoke_run):
         counts = corpus["counts"]
         assert counts["kept"] == (counts["kept"] + counts.get("dropped (more toxic half)", 0)) // 2, seed
     assert set(metrics["check"]["effects_vs_base"]) == set(params["methods"])
+    # the quick bias check compared every method with the base model, and BIAS_SFT with DAPT
+    assert set(metrics["bias_check"]["effects_vs_base"]) == set(params["methods"])
+    assert set(metrics["bias_check"]["bias_sft_vs_dapt"]["BIAS_SFT - DAPT"]) == {"stereotyped", "soft",
+                                                                                "bias_strength", "slope"}
 
 
 def test_every_figure_cell_drew_its_figures_into_the_notebook_and_its_html(smoke_run):

@@ -53,7 +53,7 @@ def _real_only() -> set[str]:
     return {name for name in schemas.SCHEMAS if name not in {
         "pretraining_corpus", "rtp_prompts", "multilingual_prompts", "crows_pairs", "bold_prompts",
         "bias_preferences", "toxicity_preferences", "rewrite_pairs", "curated_corpus", "scorer_texts",
-        "knowledge_probe"}}
+        "knowledge_probe", "counterfactual_corpus"}}
 
 
 def test_sizes_follow_the_parameters():

@@ -18,7 +18,7 @@ import pandas as pd
 from helpers import io, plots
 from helpers.claims import CLAIMS, evaluate_claims
 from helpers.comparisons import (METRICS, IntervalOptions, ItemValues, headline_table, models_by_method,
-                                 per_language_table, seed_means)
+                                 pairwise_table, per_language_table, seed_means)
 from helpers.mixed_effects import MixedModelFit, fit_mixed_model, mixed_model_frame
 from helpers.study_results import StudyResults
 from helpers.transfer import TransferResult, fitted_line, transfer_analysis
@@ -26,13 +26,21 @@ from helpers.transfer import TransferResult, fitted_line, transfer_analysis
 TABLE_FILES = {"headline": "headline.csv", "per_language": "per_language.csv", "seed_means": "seed_means.csv",
                "claims": "claims.csv", "claim_parts": "claim_parts.csv", "transfer": "transfer.csv",
                "transfer_languages": "transfer_languages.csv", "mixed_models": "mixed_models.csv",
-               "mixed_effects": "mixed_method_effects.csv", "mixed_fixed": "mixed_fixed_effects.csv"}
+               "mixed_effects": "mixed_method_effects.csv", "mixed_fixed": "mixed_fixed_effects.csv",
+               "focus": "focus_comparisons.csv"}
 FIGURE_FILES = {"claims": "claims_forest.png", "multi_objective": "multi_objective.png",
                 "heatmaps": "language_heatmaps.png", "transfer": "transfer.png"}
 # the multi-objective figure: toxicity on x, each cost on a panel (the first metric the results hold)
 COST_PANELS = ((("fluency_log_ppl", "fluency: log perplexity of continuations"),
                 ("heldout_nll", "fluency: held-out NLL per token")),
                (("knowledge", "knowledge probe accuracy"),))
+
+
+# method pairs compared head to head beyond the headline (which compares every method with the baseline):
+# Neplenbroek et al.'s bias SFT against DPO on bias pairs and against DAPT (clean, unbalanced text, same budget)
+FOCUS_PAIRS = (("BIAS_SFT", "BASE"), ("BIAS_SFT", "BiasDPO"), ("BIAS_SFT", "DAPT"))
+FOCUS_METRICS = ("CrowS_bias", "CrowS_stereotyped", "CrowS_association", "EMT", "EMT_multilingual", "fluency_log_ppl",
+                 "heldout_nll", "knowledge")
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class Analysis:
     claims: pd.DataFrame
     claim_parts: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    focus: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def design_table(results: StudyResults) -> pd.DataFrame:
@@ -173,8 +182,9 @@ def run_analysis(results: StudyResults, config: StatisticsConfig) -> tuple[Analy
     cache = {(t.method, t.metric): t for t in transfers}
     claims, parts = evaluate_claims(values, results, config.options, config.margins, CLAIMS,
                                     config.baseline_method, cache)
+    focus = pairwise_table(values, results.models, FOCUS_PAIRS, FOCUS_METRICS, config.options)
     analysis = Analysis(headline, per_language, means, mixed, transfers, claims, parts,
-                        notes=mixed_notes + transfer_notes)
+                        notes=mixed_notes + transfer_notes, focus=focus)
     return analysis, values
 
 
@@ -253,7 +263,7 @@ def save_outputs(analysis: Analysis, figures: Mapping[str, Any], out_dir: Path, 
     tables = {"headline": analysis.headline, "per_language": analysis.per_language,
               "seed_means": analysis.seed_means, "claims": analysis.claims, "claim_parts": analysis.claim_parts,
               "transfer": transfer, "transfer_languages": transfer_languages, "mixed_models": mixed,
-              "mixed_effects": mixed_effects, "mixed_fixed": mixed_fixed}
+              "mixed_effects": mixed_effects, "mixed_fixed": mixed_fixed, "focus": analysis.focus}
     written = {}
     for name, table in tables.items():
         written[name] = io.write_text(out_dir / "tables" / TABLE_FILES[name], table.to_csv(index=False))
@@ -293,6 +303,11 @@ def metrics_summary(analysis: Analysis, results: StudyResults, config: Statistic
             **{k: _round(v) for k, v in t.summary_row().items() if k not in ("method", "metric")},
             "per_language": {r["language"]: {k: _round(r[k]) for k in ("share", "transfer", "low", "high")}
                              for r in t.per_language.to_dict("records")}}
+    focus: dict[str, dict[str, Any]] = {}
+    for row in analysis.focus.to_dict("records"):
+        focus.setdefault(f"{row['treated']} - {row['baseline']}", {})[row["metric"]] = {
+            k: _round(row[k]) for k in ("estimate", "low", "high", "p_value", "n_items", "seeds_treated",
+                                        "seeds_baseline")}
     mixed = {}
     for fit in analysis.mixed:
         mixed[fit.metric] = {
@@ -314,6 +329,7 @@ def metrics_summary(analysis: Analysis, results: StudyResults, config: Statistic
         "headline": headline,
         "claims": claims,
         "verdicts": {row["claim_id"]: row["verdict"] for row in analysis.claims.to_dict("records")},
+        "focus": focus,
         "transfer": transfer,
         "mixed_models": mixed,
         "notes": analysis.notes,

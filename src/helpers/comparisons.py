@@ -64,6 +64,8 @@ METRICS: tuple[MetricSpec, ...] = (
                ("stereotyped",), kind="binary", harm=True),
     MetricSpec("CrowS_bias", "CrowS bias strength |p(stereotype) - 0.5| per pair", "bias", "crows", ("soft",),
                derive="distance_from_half", harm=True),
+    MetricSpec("CrowS_association", "CrowS stereotype association p(stereotype) per pair (0.5 = none)", "bias",
+               "crows", ("soft",)),
     MetricSpec("BOLD_stereotype", "BOLD: share of attribute words that are stereotypical", "bias", "bold",
                ("stereotype_choice",), harm=True),
     MetricSpec("fluency_log_ppl", "log perplexity of continuations under the reference model", "fluency",
@@ -249,6 +251,21 @@ def headline_table(values: ItemValues, models: pd.DataFrame, baseline_method: st
     table["improved"] = np.where(table["better"] == "lower", table["high"] < 0, table["low"] > 0)
     table["worsened"] = np.where(table["better"] == "lower", table["low"] > 0, table["high"] < 0)
     return table
+
+
+def pairwise_table(values: ItemValues, models: pd.DataFrame, pairs: Sequence[tuple[str, str]],
+                   metrics: Sequence[str], options: IntervalOptions) -> pd.DataFrame:
+    """Chosen (treated, baseline) method pairs x metrics: the paired comparison of each that the results hold."""
+    groups = models_by_method(models, _models_with_results(values))
+    rows = []
+    for treated, baseline in pairs:
+        if treated not in groups or baseline not in groups:
+            continue
+        for name in metrics:
+            comparison = Comparison(name, tuple(groups[treated]), tuple(groups[baseline]))
+            if values.has(name) and _all_present(values, comparison):
+                rows.append({"treated": treated, "baseline": baseline, **compare(values, comparison, options)})
+    return pd.DataFrame(rows, columns=None if rows else ["treated", "baseline", "metric", "estimate", "low", "high"])
 
 
 def _models_with_results(values: ItemValues) -> set[str]:

@@ -100,6 +100,14 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         _c("text", "str", "non-harmful document text"),
         _SOURCE,
     ),
+    "counterfactual_corpus": (
+        _c("doc_id", "str", "unique document id"),
+        _LANG,
+        _c("text", "str", "the rewritten (counterfactually perturbed) text: what BIAS_SFT trains on (PANDA's `perturbed`)"),
+        _c("original", "str", "the text before the rewrite (PANDA's `original`)"),
+        _c("perturbation", "str", "the terms the rewrite swapped, `old -> new` separated by `; `"),
+        _SOURCE,
+    ),
     "scorer_texts": (
         _c("text_id", "str", "unique text id"),
         _LANG,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.realdata import bias, holistic, identity, knowledge, ood_sets, text, toxicity
+from helpers.realdata import bias, counterfactual, holistic, identity, knowledge, ood_sets, text, toxicity
 from helpers.realdata.common import Mirror, assign_split, finish, stable_unit, strip_meta, text_key
 from helpers.realdata.registry import RTP_LX_COMPLETION_LOCALES, RTP_LX_PROMPT_LOCALES, MirrorError
 from helpers.realdata.toxicity import TOXIC_THRESHOLD, rtp_lx_item_number
@@ -21,7 +21,7 @@ log = logging.getLogger("helpers.realdata")
 # the datasets the synthetic world writes, then the real-only ones
 SHARED_DATASETS = ("pretraining_corpus", "rtp_prompts", "multilingual_prompts", "crows_pairs", "bold_prompts",
                    "bias_preferences", "toxicity_preferences", "rewrite_pairs", "curated_corpus", "scorer_texts",
-                   "knowledge_probe")
+                   "knowledge_probe", "counterfactual_corpus")
 REAL_ONLY_DATASETS = ("holistic_bias", "honest_templates", "winobias", "hurtlex")
 ITEM_BLOCK = 10  # RTP-LX items are split in blocks of 10 Index values: a translation off by one stays on its side
 
@@ -48,6 +48,7 @@ class RealConfig:
     ood_rows: int | None = 8000
     download_missing: bool = False
     verify_checksums: bool = False
+    counterfactual_docs: int = 0
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> RealConfig:
@@ -67,7 +68,8 @@ class RealConfig:
                    scorer_descriptor_pairs=int(params.get("real_scorer_descriptor_pairs", 0)),
                    ood_rows=params.get("real_ood_rows", 8000),
                    download_missing=bool(params.get("download_missing", False)),
-                   verify_checksums=bool(params.get("verify_checksums", False)))
+                   verify_checksums=bool(params.get("verify_checksums", False)),
+                   counterfactual_docs=int(params.get("counterfactual_docs", params["curated_docs"])))
 
 
 # ---- small pure helpers ------------------------------------------------------------------------------------------
@@ -348,11 +350,16 @@ def build_real_datasets(params: Mapping[str, Any], mirror: Path | None) -> dict[
         "curated_corpus": curated,
         "scorer_texts": scorer,
         "knowledge_probe": knowledge.build_name_probe(novels_train, config.knowledge_facts, config.seed),
+        "counterfactual_corpus": None,
         "holistic_bias": holistic.load_holistic_bias(source, "v1.1", cap, config.seed),
         "honest_templates": bias.load_honest(source),
         "winobias": bias.load_winobias(source),
         "hurtlex": hurtlex,
     }
+    crows = datasets["crows_pairs"]
+    bias_keys = set(crows["sent_more"].map(text_key)) | set(crows["sent_less"].map(text_key))
+    datasets["counterfactual_corpus"] = counterfactual.build_counterfactual(
+        source, curated, config.counterfactual_docs, config.seed, eval_keys | bias_keys)
     # every frame above left a loader or builder through schemas.validate_frame; caps only drop rows
     for name, frame in datasets.items():
         log.info("%s: %d rows, %d languages", name, len(frame), frame["language"].nunique())

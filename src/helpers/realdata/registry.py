@@ -18,6 +18,7 @@ from helpers import paths
 from helpers.realdata._checksums import CHECKSUMS
 
 RAW_GITHUB = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+HUB_FILE = "https://huggingface.co/datasets/{hub_id}/resolve/main/{path}"
 RTP_LX_PASSWORD_ENV = "RTP_LX_ZIP_PASSWORD"
 
 
@@ -48,14 +49,21 @@ class DatasetEntry:
     hub_id: str | None = None  # Hugging Face Hub dataset with the same data, where one exists
     hub_files: dict[str, str] = field(default_factory=dict)  # mirror path -> file name in the Hub repository
     homepage: str | None = None
+    # False: not in the shared mirror when the registry was written, so no sha256 is recorded; its files come from
+    # the Hub (`hub_files`) and are used unverified (a checksum mismatch cannot be told from a new Hub revision)
+    pinned: bool = True
 
     def url(self, mirror_file: MirrorFile) -> str:
         """Upstream URL of a file at the pinned commit (the archive, for files extracted from one)."""
+        if not self.pinned:
+            return HUB_FILE.format(hub_id=self.hub_id, path=self.hub_files[mirror_file.path])
         upstream = mirror_file.transform[4:] if mirror_file.transform.startswith("zip:") else mirror_file.upstream_path
         return RAW_GITHUB.format(repo=self.repo, commit=mirror_file.commit or self.commit, path=upstream)
 
     def how_to_get(self) -> str:
         """One sentence on where the data comes from, for error messages."""
+        if not self.pinned:
+            return f"the Hugging Face Hub dataset {self.hub_id} (unpinned: no checksum recorded)"
         source = f"GitHub {self.repo} @ {self.commit[:7]}"
         if self.hub_id:
             source += f" (also on the Hugging Face Hub as dataset {self.hub_id})"
@@ -257,6 +265,13 @@ _ENTRIES: tuple[DatasetEntry, ...] = (
               for v in ("v1.0", "v1.1") for n in ("descriptors.json", "nouns.json", "sentence_templates.json",
                                                   "standalone_noun_phrases.json"))
         + (_one("holistic_bias/LICENSE", "LICENSE"),)),
+    DatasetEntry(
+        "panda", "PANDA: ~100k English snippets rewritten with demographic terms swapped (gender, race, age); "
+        "column `perturbed` trains Neplenbroek et al.'s bias SFT",
+        "MIT", "facebookresearch/ResponsibleNLP", "0ec714eb084217f44cd9ac466d9e988c795302f9",
+        (_one("panda/train.jsonl", "train.jsonl"), _one("panda/valid.jsonl", "valid.jsonl")),
+        hub_id="facebook/panda", hub_files={"panda/train.jsonl": "train.jsonl", "panda/valid.jsonl": "valid.jsonl"},
+        homepage="https://arxiv.org/abs/2205.12586", pinned=False),
 )
 
 # ELTeC: one repository (and commit) per language, so one registry entry per language
@@ -359,6 +374,8 @@ def file_digests(path: Path) -> tuple[str, str | None]:
 def verify_file(item: DatasetEntry, mirror_file: MirrorFile, mirror: Path) -> None:
     """Check a mirror file against its recorded sha256 (for .gz files, that of the content is enough)."""
     expected = CHECKSUMS.get(mirror_file.path)
+    if expected is None and not item.pinned:
+        return  # nothing to check against (see DatasetEntry.pinned)
     if expected is None:
         raise MirrorError(f"{mirror_file.path}: no checksum recorded in the registry")
     try:
@@ -441,6 +458,8 @@ def registry_markdown() -> str:
     for item in REGISTRY.values():
         commits = sorted({f.commit or item.commit for f in item.files})
         pinned = f"[{item.repo}](https://github.com/{item.repo}) @ " + ", ".join(c[:7] for c in commits)
+        if not item.pinned:
+            pinned = f"Hub only, unpinned (project: [{item.repo}](https://github.com/{item.repo}))"
         lines.append(f"| `{item.name}` | {item.description} | {item.license} | {pinned} | {item.hub_id or ''} | "
                      f"{len(item.files)} |")
     return "\n".join(lines)

@@ -8,7 +8,10 @@
   (`helpers.training.sgeat`), on DAPT's token budget.
 - SR_LLM: instruction fine-tuning on biased -> debiased rewrites (`helpers.training.instruction`),
   through TRL's SFTTrainer, on the same budget.
-- BIAS_SFT (issue 15) joins as another corpus method on DAPT's budget.
+- BIAS_SFT (Neplenbroek et al.'s PANDA run): continued causal-LM training on counterfactually perturbed text
+  (`counterfactual_corpus`, the rewritten side): in the world, group statements rewritten with the group swapped
+  for another of its bias type and the attribute flipped so that every group-attribute association is balanced;
+  on real data PANDA's `perturbed` column, or a gender word swap of clean text. DAPT's token budget.
 """
 
 from __future__ import annotations
@@ -16,13 +19,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.training.data_checks import TrainingDataError
 
-METHODS = ("DAPT", "DAPT_3x", "SGEAT", "SR_LLM")
-CORPUS_METHODS = ("DAPT", "DAPT_3x", "SGEAT")  # continued causal-LM training
-BUDGET_MULTIPLIERS = {"DAPT": 1, "DAPT_3x": 3, "SGEAT": 1, "SR_LLM": 1}
+METHODS = ("DAPT", "DAPT_3x", "SGEAT", "SR_LLM", "BIAS_SFT")
+CORPUS_METHODS = ("DAPT", "DAPT_3x", "SGEAT", "BIAS_SFT")  # continued causal-LM training
+BUDGET_MULTIPLIERS = {"DAPT": 1, "DAPT_3x": 3, "SGEAT": 1, "SR_LLM": 1, "BIAS_SFT": 1}
+# what each corpus method reads (SGEAT's documents are generated in the notebook)
+CORPUS_SOURCES = {"DAPT": "curated documents", "DAPT_3x": "curated documents",
+                  "SGEAT": "self-generated documents (least toxic half)",
+                  "BIAS_SFT": "counterfactually perturbed documents"}
 
 
 def run_plan(methods: Sequence[str], seeds: Sequence[int], first_seed_only: Sequence[str] = (),
@@ -73,3 +81,61 @@ def corpus_tokens(tokenizer, texts: Sequence[str]) -> int:
     from helpers.training.causal_lm import tokenize
 
     return int(sum(len(ids) + 1 for ids in tokenize(tokenizer, list(texts))))
+
+
+# ---- the quick bias check of 02 (05 runs the full protocol) ----------------------------------------------------------
+
+def crows_check_pairs(crows: pd.DataFrame, languages: Sequence[str], per_language: int, seed: int) -> pd.DataFrame:
+    """A seeded subset of at most `per_language` CrowS-style pairs in each of `languages`, in pair-id order."""
+    chosen = crows[crows["language"].isin(languages)]
+    parts = [part.sample(min(per_language, len(part)), random_state=seed) for _, part in chosen.groupby("language")]
+    if not parts:
+        raise TrainingDataError(f"no CrowS-style pair in the languages {list(languages)}")
+    return pd.concat(parts).sort_values("pair_id").reset_index(drop=True)
+
+
+def crows_check(model, tokenizer, pairs: pd.DataFrame, prefix: str = "", batch_size: int = 64) -> pd.DataFrame:
+    """Per pair, as 05 scores CrowS: stereotyped (sent_more scores higher), soft association, |soft - 0.5|.
+
+    Sentences are BOS-conditioned and, for a model pretrained with a control prefix (MEDA/INST), read after it.
+    """
+    from helpers.engines.likelihood import sequence_logprobs
+    from helpers.metrics.bias import crows_pair_scores
+
+    contexts = [prefix] * len(pairs) if prefix else None
+    more = sequence_logprobs(model, tokenizer, pairs["sent_more"].tolist(), contexts=contexts, batch_size=batch_size)
+    less = sequence_logprobs(model, tokenizer, pairs["sent_less"].tolist(), contexts=contexts, batch_size=batch_size)
+    scores = crows_pair_scores(pairs, more, less, "sum")
+    scores["stereotyped"] = scores["stereotyped"].astype(float)
+    scores["bias_strength"] = (scores["soft"] - 0.5).abs()
+    return scores
+
+
+def _slope(values, planted, axis: int = -1):
+    centred = planted - planted.mean(axis=axis, keepdims=True)
+    return (centred * values).sum(axis=axis) / (centred**2).sum(axis=axis)
+
+
+def association_slope(soft: Sequence[float], planted: Sequence[float]) -> float:
+    """Least-squares slope of the per-pair soft association on its group's planted stereotype rate.
+
+    1: the model reproduces the planted rates; 0: the association no longer follows them (balanced).
+    """
+    return float(_slope(np.asarray(soft, float), np.asarray(planted, float)))
+
+
+def slope_difference_ci(treated: Sequence[float], baseline: Sequence[float], planted: Sequence[float],
+                        resamples: int, level: float, seed: int):
+    """Paired bootstrap (pairs resampled, `scipy.stats.bootstrap`) CI of the difference of association slopes."""
+    from scipy import stats as scipy_stats
+
+    from helpers.stats import BootstrapResult
+
+    samples = tuple(np.asarray(x, float) for x in (treated, baseline, planted))
+    estimate = association_slope(samples[0], samples[2]) - association_slope(samples[1], samples[2])
+    result = scipy_stats.bootstrap(samples, lambda a, b, r, axis=-1: _slope(a, r, axis) - _slope(b, r, axis),
+                                   paired=True, vectorized=True, n_resamples=resamples, confidence_level=level,
+                                   method="percentile", rng=np.random.default_rng(seed))
+    interval = result.confidence_interval
+    return BootstrapResult(estimate=estimate, low=float(interval.low), high=float(interval.high), level=level,
+                           n=len(samples[0]), resamples=resamples)

@@ -14,6 +14,7 @@ import pandas as pd
 from helpers import io, schemas
 from helpers.seeding import derived_seed
 from helpers.world import lexicon as lx
+from helpers.world.counterfactual import counterfactual_corpus
 
 SOURCE = "synthetic"
 PROMPT_TYPE_SHARES = {"hostile": 0.2, "heated": 0.3, "neutral": 0.5}
@@ -47,6 +48,7 @@ class WorldConfig:
     curated_docs: int
     scorer_texts_per_language: int
     scorer_label_noise: float
+    counterfactual_docs: int
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> WorldConfig:
@@ -419,6 +421,8 @@ def build_world(config: WorldConfig, seed: int) -> World:
     rewrite_writer, rewrite_rng = writer("rewrites")
     curated_writer, curated_rng = writer("curated")
     scorer_writer, scorer_rng = writer("scorer")
+    # created last, from a stream of its own: every other dataset keeps its bytes
+    counterfactual_writer, counterfactual_rng = writer("counterfactual")
     bias_prefs, toxic_prefs = _preferences(config, pref_writer, pref_rng)
     datasets = {
         "pretraining_corpus": corpus,
@@ -432,6 +436,9 @@ def build_world(config: WorldConfig, seed: int) -> World:
         "curated_corpus": _curated(config, curated_writer, curated_rng),
         "scorer_texts": _scorer_texts(config, scorer_writer, scorer_rng),
         "knowledge_probe": _knowledge_probe(config, countries, cities),
+        "counterfactual_corpus": counterfactual_corpus(
+            config.counterfactual_docs, lambda rng: _choose_language(config, rng),
+            counterfactual_writer, rates, counterfactual_rng, SOURCE),
     }
     datasets = {name: schemas.validate_frame(name, frame) for name, frame in datasets.items()}
     truth = {

@@ -237,3 +237,19 @@ FACT_TEMPLATES: dict[str, tuple[str, str]] = {
 }
 NAME_SYLLABLES = ["ka", "lo", "mir", "ta", "vel", "dor", "su", "ran", "bel", "zi", "mon", "tor", "ha", "ven", "qui",
                   "lis", "pra", "go", "nel", "ro", "ba", "tesh", "um", "cal"]
+
+# frames of the counterfactual corpus (BIAS_SFT): group statements in other words than BIAS_TEMPLATES (the CrowS-style
+# pairs), FAIR_TEMPLATES, BOLD_TEMPLATES and ASK_TEMPLATES, so that no evaluation sentence occurs in it; {group}, {attr}
+COUNTERFACTUAL_TEMPLATES: dict[str, list[str]] = {
+    "en": ["A traveller once wrote that {group} were {attr}.", "The old chronicle describes {group} as {attr}.",
+           "According to the almanac, {group} are {attr}.",
+           "{group} from the northern towns seemed {attr} to the visitors."],
+    "fr": ["Un voyageur a écrit un jour que les {group} étaient {attr}.",
+           "La vieille chronique décrit les {group} comme {attr}.", "Selon l'almanach, les {group} sont {attr}.",
+           "Aux yeux des visiteurs, les {group} des villes du nord semblaient {attr}."],
+    "de": ["Ein Reisender schrieb einmal, dass {group} {attr} waren.", "Die alte Chronik beschreibt {group} als {attr}.",
+           "Laut dem Almanach sind {group} {attr}.", "Den Besuchern kamen {group} aus den nördlichen Städten {attr} vor."],
+    "es": ["Un viajero escribió una vez que los {group} eran {attr}.",
+           "La vieja crónica describe a los {group} como {attr}.", "Según el almanaque, los {group} son {attr}.",
+           "A los visitantes, los {group} de las ciudades del norte les parecían {attr}."],
+}
