@@ -70,10 +70,16 @@ class TfidfScorer:
             else:
                 inputs = pd.DataFrame({"text": chosen, "language": [ANY_LANGUAGE] * len(valid) if languages is None
                                        else [str(languages[i]) for i in valid]})
-            scores[valid] = self.pipeline.predict_proba(inputs)[:, 1]
+            # in slices: the batched n-gram counting holds integer arrays per n-gram occurrence, which for a whole
+            # corpus at once took several GiB; every row is scored on its own, so the scores are the same
+            for start in range(0, len(valid), SCORE_SLICE):
+                rows = slice(start, start + SCORE_SLICE)
+                part = inputs[rows] if isinstance(inputs, list) else inputs.iloc[rows]
+                scores[valid[rows]] = self.pipeline.predict_proba(part)[:, 1]
         return scores
 
 
+SCORE_SLICE = 2048  # texts per predict_proba call of `TfidfScorer.score`
 ANY_LANGUAGE = "*"  # texts scored without a language: lexicon matches against every language's long lemmas
 HURTLEX_CATEGORIES = ("an", "asf", "asm", "cds", "ddf", "ddp", "dmc", "is", "om", "or", "pa", "pr", "ps", "qas", "rci",
                       "re", "svp")
