@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from helpers import manifest, notebook
 from helpers.params import Params
 
@@ -24,3 +28,18 @@ def test_stage_manifest_has_peak_memory_and_time(outputs_root):
     record = notebook.stage_manifest(context)
     assert record["peak_rss_mb"] > 10 and record["notebook_seconds"] >= 0
     assert record["peak_rss_mb"] < manifest.MEMORY_BUDGET_MB
+
+
+def test_a_process_started_by_a_large_one_reports_its_own_peak_memory():
+    # Linux carries ru_maxrss across fork and exec: a kernel started by a 600 MiB test process reported 600 MiB
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("no /proc: peak memory comes from ru_maxrss here")
+    ballast = bytearray(600 << 20)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    code = "from helpers.manifest import peak_rss_mb; print(peak_rss_mb())"
+    child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert 5 < child < 300
+    del ballast

@@ -7,6 +7,7 @@ import resource
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from helpers import paths
 
@@ -58,8 +59,27 @@ def device_description() -> dict[str, object]:
 MEMORY_BUDGET_MB = 4096
 
 
+def _own_peak_kib() -> int | None:
+    """This process image's peak resident memory (KiB) from /proc (Linux), None where there is no /proc."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory in MiB of this process (or, with RUSAGE_CHILDREN, of its largest waited-for child)."""
+    """Peak resident memory in MiB of this process (or, with RUSAGE_CHILDREN, of its largest waited-for child).
+
+    For this process, Linux's VmHWM: `ru_maxrss` keeps the high-water mark of the process a kernel was forked from
+    (Linux carries it across exec), so a kernel started by a large process reported that process's memory.
+    """
+    if who == resource.RUSAGE_SELF:
+        own = _own_peak_kib()
+        if own is not None:
+            return round(own / (1 << 10), 1)
     peak = resource.getrusage(who).ru_maxrss
     # Linux reports KiB, macOS bytes
     return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
