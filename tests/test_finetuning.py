@@ -13,6 +13,7 @@ import torch
 from helpers import io, modeling
 from helpers.metrics import rewrites
 from helpers.params import ParamsError, validate_stage
+from helpers.seeding import seed_everything
 from helpers.training import causal_lm, data_checks, dpo, finetune, instruction, peft_variants, sft, sgeat
 from helpers.training import domain_adaptation as da
 from helpers.training.causal_lm import LOG_COLUMNS, TrainingConfig
@@ -459,3 +460,49 @@ def test_a_lora_runs_dropout_comes_from_its_training_config(tmp_path, dropout):
     card = finetune.save_finetuned(result, tokenizer, tmp_path / STAGE, method="DAPT", seed=0, parent=parent,
                                    stage=STAGE, peft="lora4").card
     assert io.read_json(card.folder / "adapter_config.json")["lora_dropout"] == dropout
+
+
+@pytest.mark.parametrize("peft", ["full", "lora4", "ia3", "bottleneck"])
+def test_the_parents_loss_passed_in_is_the_runs_first_logged_point_and_changes_nothing_else(tmp_path, peft):
+    parent = _parent(tmp_path)
+    tokenizer = tiny_tokenizer()
+    domain = [f"{s} {v} {o}." for s in SUBJECTS[:5] for v in VERBS for o in OBJECTS]
+    heldout = _heldout(domain[::5])
+    config = _config(train_tokens=1_200)
+    start = causal_lm.heldout_loss(modeling.load_model(parent, "cpu")[0], heldout, config.batch_size)
+    runs = []
+    for initial in (None, start):
+        seed_everything(0)
+        model, _ = modeling.load_model(parent, "cpu", for_training=True)
+        runs.append(finetune.continued_training(model, tokenizer, _documents(domain), heldout, config, peft=peft,
+                                                progress=False, initial_heldout_loss=initial))
+    evaluated, passed = runs
+    # a fresh adapter (or an untouched copy) starts exactly at the parent's loss, so the first row is the same number
+    assert evaluated.log["heldout_loss"].iloc[0] == passed.log["heldout_loss"].iloc[0] == start
+    assert evaluated.log.drop(columns="seconds").equals(passed.log.drop(columns="seconds"))
+    assert torch.equal(_logits(evaluated.model), _logits(passed.model))
+
+
+def test_freezing_the_loaded_objects_keeps_later_garbage_collectable():
+    import gc
+    import weakref
+
+    from helpers.training import trl_common
+
+    class Node:
+        pass
+
+    loaded = Node()
+    loaded.self = loaded  # a cycle alive before the freeze
+    try:
+        trl_common.freeze_loaded_objects()
+        assert gc.get_freeze_count() > 0
+        later = Node()
+        later.self = later
+        alive = weakref.ref(later)
+        del later
+        gc.collect()
+        assert alive() is None  # a run's cyclic garbage is still collected
+        assert loaded.self is loaded
+    finally:
+        gc.unfreeze()
