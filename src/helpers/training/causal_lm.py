@@ -208,6 +208,8 @@ def train_causal_lm(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: T
 
     The model may be freshly built (pretraining), a saved model (continued training) or a PEFT-wrapped
     model (only its adapter trains); the token budget is `config.train_tokens` in whole steps.
+    `initial_heldout_loss`, when the caller already scored the untrained model on `heldout` (every run of a
+    fine-tuning notebook starts from the same parent), is logged at step 0 instead of scoring it again.
     """
     import torch
     from torch.utils.data import DataLoader
@@ -238,8 +240,6 @@ def train_causal_lm(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: T
         if progress and accelerator.is_main_process:
             print(progress_line(step, steps, rows[-1]["tokens"], train_loss, held, train_seconds), flush=True)
 
-    # a caller that trains many runs from one parent passes the parent's loss on `heldout` (batched by
-    # `config.batch_size`): a fresh adapter or an untouched copy starts exactly there
     record(float("nan"), initial_heldout_loss)
     started = time.perf_counter()
     for batch in (progress_bar(loader, desc="training", unit="batch") if progress and accelerator.is_main_process
