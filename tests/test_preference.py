@@ -298,9 +298,17 @@ def _without_timing(log: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("peft", ["full", "lora4", "bottleneck"])
-def test_reference_pairs_computed_once_give_the_same_run_as_trl_computing_them(tmp_path, peft):
+def test_reference_pairs_computed_once_give_the_same_run_as_trl_computing_them(tmp_path, monkeypatch, peft):
     """Tokenized pairs and reference log-probs made once (`reference_pairs`) leave every number of a run unchanged:
-    the losses, reward curves and held-out rewards of the log, the trained weights and the implicit rewards."""
+    the losses, reward curves and held-out rewards of the log, the trained weights and the implicit rewards. The
+    step-0 held-out evaluation, made by the first run on the cache, is reused by the next one, not made again."""
+    from trl import DPOTrainer
+
+    evaluations = []
+    original_evaluate = DPOTrainer.evaluate
+    monkeypatch.setattr(DPOTrainer, "evaluate",
+                        lambda self, *a, **k: evaluations.append(self.state.global_step) or
+                        original_evaluate(self, *a, **k))
     tokenizer = tiny_tokenizer()
     data = _data(_pairs(48))
     base = trained_model(corpus(), 40)
@@ -316,6 +324,11 @@ def test_reference_pairs_computed_once_give_the_same_run_as_trl_computing_them(t
         rewards = preference.implicit_rewards(result.model, base, tokenizer, data.heldout, 0.1,
                                               reference_logps=heldout_reference if reference is not None else None)
         runs[name] = (result, rewards)
+        evaluations.append(name)
+    trl_runs_steps = evaluations[:evaluations.index("trl")]
+    again_steps = evaluations[evaluations.index("shared") + 1:evaluations.index("shared again")]
+    assert trl_runs_steps[0] == 0 and again_steps == trl_runs_steps[1:]  # the same evaluations but the first
+    assert len(shared.start_evaluations) == 1
     trl_run, trl_rewards = runs.pop("trl")
     assert trl_run.log["rewards/margins"].notna().any() and trl_run.log["eval_rewards/margins"].notna().any()
     assert trl_rewards["margin"].abs().max() > 0  # the run moved: the comparison is not between two untrained models
@@ -368,3 +381,24 @@ def test_a_run_on_every_language_scores_its_training_languages_split_once(monkey
     assert math.isnan(losses[collapse.OTHER_LANGUAGES])
     separate = collapse.heldout_losses(model, english, 8)
     assert len(calls) == 4 and separate[collapse.OVERALL] == losses[collapse.OVERALL]
+
+
+def test_a_loss_known_from_the_training_curve_is_not_scored_again_and_equals_the_scored_one(monkeypatch):
+    tokenizer = tiny_tokenizer()
+    texts = corpus()[::5]
+    docs = pd.DataFrame({"text": texts, "language": ["en", "fr"] * (len(texts) // 2) + ["en"] * (len(texts) % 2)})
+    splits = collapse.heldout_splits(tokenizer, docs, ["en"], 32, 512)
+    model = trained_model(corpus(), 10)
+    curve_loss = collapse.heldout_loss(model, splits[collapse.OVERALL], 4)  # a training curve's own batch size
+    calls = []
+    original = collapse.heldout_loss
+    monkeypatch.setattr(collapse, "heldout_loss", lambda *a, **k: calls.append(1) or original(*a, **k))
+    known = collapse.heldout_losses(model, splits, 8, {collapse.OVERALL: curve_loss})
+    assert len(calls) == 2  # the two language splits only
+    assert known[collapse.OVERALL] == round(curve_loss, 6)
+    scored = collapse.heldout_losses(model, splits, 8)
+    assert len(calls) == 5
+    assert abs(scored[collapse.OVERALL] - known[collapse.OVERALL]) < 1e-5
+    assert scored[collapse.TRAIN_LANGUAGES] == known[collapse.TRAIN_LANGUAGES]
+    only = collapse.heldout_losses(model, {collapse.OVERALL: splits[collapse.OVERALL]}, 8, {collapse.OVERALL: 1.5})
+    assert only == {collapse.OVERALL: 1.5} and len(calls) == 5

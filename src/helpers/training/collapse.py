@@ -40,9 +40,14 @@ def heldout_splits(tokenizer, documents: pd.DataFrame, train_languages: Sequence
             if (~inside).any() else None}
 
 
-def heldout_losses(model, splits: Mapping[str, HeldoutBlocks | None], batch_size: int) -> dict[str, float]:
-    """Mean held-out loss (nats per token) of each split; NaN for an empty split; a split shared by two keys once."""
-    scored: dict[int, float] = {}
+def heldout_losses(model, splits: Mapping[str, HeldoutBlocks | None], batch_size: int,
+                   known: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Mean held-out loss (nats per token) of each split; NaN for an empty split; a split shared by two keys once.
+
+    `known` holds losses the caller already scored on some splits (by key): those splits are not scored again.
+    """
+    scored: dict[int, float] = {id(splits[key]): round(float(loss), 6) for key, loss in (known or {}).items()
+                                if splits.get(key) is not None}
     losses = {}
     for key, blocks in splits.items():
         if blocks is None:
@@ -109,15 +114,17 @@ def margins_text(margins: Mapping[str, float], families: Sequence[str]) -> str:
 def save_checked(result: TrainingResult, tokenizer, stage_dir: Path, *, method: str, seed: int, parent, stage: str,
                  splits: Mapping[str, HeldoutBlocks | None], parent_losses: Mapping[str, float], margin: float,
                  batch_size: int, peft: str = "full", merge: bool = False, train_languages: list[str] | None = None,
-                 summary: Mapping[str, Any] | None = None, notes: str = ""):
+                 summary: Mapping[str, Any] | None = None, notes: str = "",
+                 known_losses: Mapping[str, float] | None = None):
     """Score the trained model on the held-out splits, flag a collapse, then save it with `finetune.save_finetuned`.
 
     The card's notes end with the collapse sentence; the training summary holds the losses and the flag.
-    Returns the `FinetuneRun` and the `CollapseCheck`.
+    `known_losses` (split key -> the trained model's loss on it, e.g. the last point of its training curve on the
+    same blocks) are not scored again. Returns the `FinetuneRun` and the `CollapseCheck`.
     """
     from helpers.training.finetune import save_finetuned
 
-    losses = heldout_losses(result.model, splits, batch_size)
+    losses = heldout_losses(result.model, splits, batch_size, known_losses)
     check = collapse_check(parent_losses[OVERALL], losses[OVERALL], margin)
     full_summary = {**(summary or {}), **losses, **check.as_dict()}
     notes = f"{notes}; {check.note()}" if notes else check.note()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import functools
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,14 @@ class ReferencePairs:
     texts: dict[str, pd.DataFrame]  # "train"/"heldout" -> the prompt/chosen/rejected text it was made from
     reference_hash: str  # weights of the model that computed the reference (`weights_hash`)
     arguments: dict[str, Any]  # the `_REFERENCE_ARGUMENTS` it was made with
+    # the held-out evaluation at step 0 by (beta, loss types, eval batch size), logged by the first run that made
+    # it: every run on these pairs starts as the reference itself (full weights, or an adapter at its identity)
+    start_evaluations: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+
+    @staticmethod
+    def evaluation_key(args) -> tuple:
+        """What the step-0 held-out evaluation depends on besides the pairs and the base weights."""
+        return (float(args.beta), tuple(args.loss_type), int(args.per_device_eval_batch_size))
 
     def check(self, train: pd.DataFrame, heldout: pd.DataFrame | None, args, model) -> None:
         """Raise a clear error unless a run reads the same pairs, batch shapes and base weights as the cache."""
@@ -192,6 +200,11 @@ def train_dpo(model, tokenizer, train: pd.DataFrame, config: TrainingConfig, out
     evaluate = heldout is not None and len(heldout) > 0
     args = dpo_arguments(config, Path(output_dir), steps, evaluate, beta, loss_type, precompute_ref_log_probs,
                          **overrides)
+    # a run starts as the reference: the step-0 evaluation of an earlier run on the same reference pairs is reused
+    key = ReferencePairs.evaluation_key(args)
+    start_evaluation = reference.start_evaluations.get(key) if reference is not None and evaluate else None
+    if start_evaluation is not None:
+        args.eval_on_start = False
     if reference is not None:
         if not precompute_ref_log_probs:
             raise ValueError("reference pairs carry precomputed reference log-probabilities: they need "
@@ -215,7 +228,11 @@ def train_dpo(model, tokenizer, train: pd.DataFrame, config: TrainingConfig, out
     report = peft_report(trainer.model, peft)
     if peft != FULL and not 0 < report.trainable_share < 1:
         raise ValueError(f"PEFT variant {peft!r} left {report.trainable_parameters:,} parameters trainable")
-    result = run_trainer(trainer, steps, progress)
+    result = run_trainer(trainer, steps, progress, start_evaluation=start_evaluation)
+    if reference is not None and evaluate and start_evaluation is None:
+        first = [entry for entry in trainer.state.log_history if entry.get("step") == 0 and "eval_loss" in entry]
+        if first:
+            reference.start_evaluations[key] = dict(first[0])
     result.details.update({"pairs": len(train), "beta": beta, "loss_type": loss_type, "peft": report.as_dict(),
                            "reference": "adapter disabled" if config_for_trl is not None else
                            ("precomputed" if precompute_ref_log_probs else "frozen copy")})

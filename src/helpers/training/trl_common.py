@@ -155,15 +155,26 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
-def run_trainer(trainer, total_steps: int, progress: bool = True) -> TrainingResult:
-    """Train with a progress line per logging step; the model (unwrapped, eval mode), its log and throughput."""
+def run_trainer(trainer, total_steps: int, progress: bool = True,
+                start_evaluation: Mapping[str, Any] | None = None) -> TrainingResult:
+    """Train with a progress line per logging step; the model (unwrapped, eval mode), its log and throughput.
+
+    `start_evaluation`, the step-0 evaluation log entry of an earlier run that started from the same model on
+    the same held-out data (the trainer then evaluates from its first `eval_steps` on), opens the log instead.
+    """
     from transformers.trainer_callback import PrinterCallback
 
     callback = make_progress_callback(total_steps, progress)
     # without tqdm, transformers prints every raw log dict; the progress callback prints one line instead
     trainer.remove_callback(PrinterCallback)
     trainer.add_callback(callback)
+    if start_evaluation is not None:
+        if progress:
+            print(progress_line(0, total_steps, 0, float("nan"), float(start_evaluation["eval_loss"]), 0.0) +
+                  "  (the parent's, logged by an earlier run)", flush=True)
     trainer.train()
+    if start_evaluation is not None:
+        trainer.state.log_history.insert(0, {**start_evaluation, "step": 0})
     output_dir = Path(trainer.args.output_dir)
     if output_dir.is_dir() and not any(output_dir.iterdir()):
         output_dir.rmdir()  # the trainer makes its folder even when it saves no checkpoint
