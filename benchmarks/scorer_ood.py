@@ -28,7 +28,7 @@ CACHE = Path(os.environ.get("SCORER_BENCH_CACHE", "/tmp/scorer_bench_cache"))
 # the issue's table: these sets, these sizes
 HEADLINE_SETS = ("wiki_toxicity", "identity_templates_en", "identity_templates_de")
 SPEED_TEXTS = 20_000
-BEFORE, DEFAULT = "v1 char n-grams (before)", "+ descriptor pairs (default)"
+BEFORE, DEFAULT = "v1 char n-grams (before)", "+ German identity terms removed (default)"
 
 
 def real_tiny_inputs(rebuild: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
@@ -120,6 +120,7 @@ def evaluate(name: str, make, scorer_texts: pd.DataFrame, ood: pd.DataFrame, spe
 def candidates(params: dict, lexicon: pd.DataFrame) -> dict:
     """Name -> function(scorer_texts) -> fitted scorer; each adds one thing to the one before."""
     from helpers import scoring
+    from helpers.realdata import identity
 
     ngram, features, c, seed = (params["scorer_ngram_max"], params["scorer_max_features"], params["scorer_c"],
                                 params["seed"])
@@ -129,12 +130,15 @@ def candidates(params: dict, lexicon: pd.DataFrame) -> dict:
         part = texts[texts["split"] == name]
         return part if sources is None else part[part["source"].isin(sources)]
 
-    def make(sources=ORIGINAL_SOURCES, word=2, lex=True, balance=0.5, calibrate=True):
+    def make(sources=ORIGINAL_SOURCES, word=2, lex=True, balance=0.5, calibrate=True, neutral=(),
+             placeholder=" "):
         def fit(texts: pd.DataFrame):
             return scoring.train_tfidf_scorer(split(texts, "train", sources), ngram, features, c, seed,
                                               word_ngram_max=word, lexicon=table if lex else None,
                                               balance_power=balance,
-                                              valid=split(texts, "valid", sources) if calibrate else None)
+                                              valid=split(texts, "valid", sources) if calibrate else None,
+                                              identity_lexicon=identity.neutral_lexicon(neutral) if neutral else None,
+                                              placeholder=placeholder)
         return fit
 
     def today(texts: pd.DataFrame):
@@ -158,7 +162,11 @@ def candidates(params: dict, lexicon: pd.DataFrame) -> dict:
         "+ ParaDetox": make(sources=more, calibrate=False),
         "+ identity augmentation": make(sources=augmented, calibrate=False),
         "+ Platt calibration": make(sources=augmented),
-        "+ descriptor pairs (default)": make(sources=None),
+        "+ descriptor pairs": make(sources=None),
+        "+ identity terms replaced by a placeholder": make(sources=None, neutral=identity.LANGUAGES,
+                                                           placeholder="identityterm"),
+        "+ identity terms removed, every language": make(sources=None, neutral=identity.LANGUAGES),
+        "+ German identity terms removed (default)": make(sources=None, neutral=("de",)),
         "default without augmentation": make(sources=more),
         "default without HurtLex": make(sources=None, lex=False),
         "MiniLM embeddings + LR (English)": embedding,

@@ -70,6 +70,10 @@ SPECS = [
     ParamSpec("real_scorer_descriptor_pairs", "int",
               "real data: matched person-directed sentence pairs per language (en, de) added to scorer training, "
               "one with a HurtLex insult and one with a kind word (0: none)", minimum=0),
+    ParamSpec("real_scorer_identity_neutral", "list[str]",
+              "real data: languages whose identity terms (the project's own list per language) the scorer removes "
+              "before featurising, so group words carry no weight ([]: none)",
+              choices=("en", "de", "fr", "es", "it", "pt")),
     ParamSpec("real_ood_rows", "int?",
               "real data: rows sampled from each large out-of-distribution set of the scorer report (null: all)",
               minimum=100),

@@ -252,3 +252,40 @@ def descriptor_pairs(hurtlex: pd.DataFrame, languages, pairs_per_language: int, 
                              label))
     frame = pd.DataFrame(rows, columns=["text_id", "language", "text", "label"])
     return frame.assign(split="train", source=DESCRIPTOR_SOURCE)[columns]
+
+
+# ---- identity-term neutralisation: the scorer sees no identity term of a language (scoring.IdentityNeutralizer) --
+
+# Written for this project from general knowledge (religions, sexual orientations and gender identities, ethnic
+# groups and nationalities, migration, age, disability), in base forms: `NEUTRAL_ENDINGS` adds the inflections. None
+# is read off an out-of-distribution set; they only change what the scorer sees, never which rows it trains on.
+_NEUTRAL_EXTRA = {
+    "en": ("islamic", "jew", "evangelical", "taoist", "agnostic", "pansexual", "non-binary", "lgbt", "lgbtq",
+           "intersex", "cisgender", "latinx", "afro-american", "aboriginal", "caucasian", "biracial", "roma",
+           "gypsy", "vietnamese", "german", "french", "italian", "spanish", "greek", "iranian", "iraqi", "syrian",
+           "afghan", "nigerian", "somali", "brazilian", "filipino", "thai", "refugee", "migrant", "foreigner",
+           "younger", "teenager", "millennial", "middle aged", "senior", "paralysed", "handicapped", "mute"),
+    "de": ("muslim", "islamisch", "jude", "jüdin", "christ", "katholik", "protestantisch", "buddhist", "hindu",
+           "atheist", "sikh", "lesbe", "hetero", "asexuell", "transsexuell", "nichtbinär", "intersexuell", "asiate",
+           "araber", "afrikaner", "latino", "latina", "hispanisch", "indigen", "türke", "türkin", "kurde", "pole",
+           "amerikaner", "chinese", "koreanisch", "pakistanisch", "afghanisch", "syrisch", "russe", "griechisch",
+           "rumänisch", "kanadisch", "deutsch", "französisch", "ausländisch", "ausländer", "migrant", "einwanderer",
+           "flüchtling", "geflüchtet", "jünger", "betagt", "stumm", "roma", "sinti"),
+}
+NEUTRAL_ENDINGS = {"en": "(?:s|es)?", "de": "(?:innen|in|ern|en|er|em|es|e|n|r|s)?",
+                   **{language: "(?:s|es|x)?" for language in _ROMANCE}}
+
+
+def neutral_terms(language: str) -> tuple[str, ...]:
+    """The identity terms of a language that neutralisation replaces (empty for languages without a list)."""
+    if language in _ROMANCE:
+        base = {form for pair in _ROMANCE[language][1] for form in pair}
+    else:
+        base = set(_TERMS.get(language, ()))
+    return tuple(sorted(base | set(_NEUTRAL_EXTRA.get(language, ())), key=lambda t: (-len(t), t)))
+
+
+def neutral_lexicon(languages=LANGUAGES) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """{language: (inflection pattern, terms)} for `scoring.IdentityNeutralizer`."""
+    return {language: (NEUTRAL_ENDINGS[language], neutral_terms(language)) for language in languages
+            if neutral_terms(language)}
