@@ -169,7 +169,7 @@ def _score_segments(model, tokenizer, segments: list[tuple[int, list[int], int]]
                     max_batch_tokens: int) -> Iterator[tuple[int, float, int]]:
     """Yield (text index, summed log-prob, tokens) per segment; length-bucketed, right-padded batches.
 
-    Right padding needs no attention mask: under the causal mask a row's real positions attend only to
+    Right padding needs no padding mask: under the causal mask a row's real positions attend only to
     the positions before them, which are all real, so the pads after them change nothing (and the
     attention kernel takes its unmasked causal path). The output layer runs on the scored positions only:
     `logits_to_keep` as a (rows x width) boolean mask gives their logits flattened in row order.
@@ -196,7 +196,9 @@ def _score_segments(model, tokenizer, segments: list[tuple[int, list[int], int]]
             targets = ids.roll(-1, dims=1)[wanted].to(device)
             ids, wanted = ids.to(device), wanted.to(device)
             extra = {"logits_to_keep": wanted} if keep_logits else {}
-            logits = model(input_ids=ids, use_cache=False, **extra).logits
+            # all ones (see the docstring): `transformers` then skips the mask for the causal kernel, and does not
+            # warn about pad ids without a mask
+            logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False, **extra).logits
             if logits.dim() == 3:  # a model that ignores a mask-valued logits_to_keep returns every position
                 logits = logits[wanted]
             token_logprobs = _target_logprobs(logits, targets).cpu().numpy()
