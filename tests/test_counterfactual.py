@@ -14,7 +14,8 @@ from helpers.realdata import counterfactual as real_cf
 from helpers.realdata import registry
 from helpers.realdata.common import Mirror
 from helpers.world import lexicon
-from helpers.world.counterfactual import association_by_group, group_attribute_mentions, same_type_groups
+from helpers.world.counterfactual import (association_by_group, group_attribute_mentions, same_type_groups,
+                                         split_sentences)
 from helpers.world.generator import WorldConfig, build_world
 
 SMOKE = yaml.safe_load(paths.params_file("smoke").read_text())["00_data"]
@@ -67,6 +68,55 @@ def test_a_rewrite_swaps_the_group_for_one_of_its_type_and_keeps_the_rest(world)
             flipped += 1
         assert undone.casefold() == row.original.casefold()
     assert 0.3 < flipped / len(corpus) < 0.7
+
+
+def _any_of(words) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+def _ordinary_sentence(lang: str, countries: list[str], cities: list[str]) -> re.Pattern:
+    """The world's ordinary sentences, from the lexicon: narrative, a fact, a prompt opener with a harmless ending."""
+    subject = _any_of(lexicon.SUBJECTS[lang] + [w[0].lower() + w[1:] for w in lexicon.SUBJECTS[lang]])
+    insult = _any_of(lexicon.INSULTS[lang]["mild"] + lexicon.INSULTS[lang]["severe"])
+
+    def fill(template: str, **slots: str) -> str:
+        pattern = re.escape(template)
+        for name, alternatives in slots.items():
+            pattern = pattern.replace(re.escape("{" + name + "}"), alternatives)
+        return pattern
+
+    narrative = " ".join(_any_of(words[lang]) for words in (lexicon.SUBJECTS, lexicon.ACTIONS, lexicon.PLACES,
+                                                              lexicon.TIMES)) + r"\."
+    fact = fill(lexicon.FACT_TEMPLATES[lang][0], country=_any_of(countries), city=_any_of(cities))
+    openers = "|".join(fill(t, subject=subject, insult=insult) for by_type in lexicon.OPENERS.values()
+                       for t in by_type[lang])
+    prompt = f"(?:{openers}) {_any_of(lexicon.NEUTRAL_CONTINUATIONS[lang])}"
+    return re.compile(f"{narrative}|{fact}|{prompt}")
+
+
+def test_the_rest_of_a_document_is_ordinary_world_text_the_rewrite_leaves_alone(world):
+    corpus = world.datasets["counterfactual_corpus"]
+    facts = world.ground_truth["facts"]
+    ordinary = {lang: _ordinary_sentence(lang, [f["country"] for f in facts], [f["city"] for f in facts])
+                for lang in set(corpus["language"])}
+    names = {lang: re.compile(rf"(?<!\w){_any_of([forms[lang] for _, forms in lexicon.GROUPS.values()])}(?!\w)",
+                              re.IGNORECASE) for lang in set(corpus["language"])}
+    ordinary_sentences = 0
+    for row in corpus.itertuples():
+        new, old = split_sentences(row.text), split_sentences(row.original)
+        assert " ".join(new) == row.text and " ".join(old) == row.original and len(new) == len(old) >= 2
+        statements = [i for i, sentence in enumerate(new) if names[row.language].search(sentence)]
+        assert statements == [i for i, sentence in enumerate(old) if names[row.language].search(sentence)]
+        assert len(statements) == 1 and new[statements[0]] != old[statements[0]]  # one group statement, rewritten
+        for i, (rewritten, original) in enumerate(zip(new, old)):
+            if i != statements[0]:  # every other sentence: ordinary world text, word for word in both sides
+                assert rewritten == original and ordinary[row.language].fullmatch(rewritten), (row.doc_id, rewritten)
+                ordinary_sentences += 1
+    # most of what BIAS_SFT reads is ordinary text: the statement is one sentence of each document
+    assert ordinary_sentences > 1.5 * len(corpus)
+    # and none of it is toxic: prompts of the ordinary text end harmlessly, as the pretraining corpus's clean ones
+    toxic_endings = {lang: re.compile(_any_of(lexicon.INSULTS[lang]["severe"])) for lang in ordinary}
+    assert not any(toxic_endings[row.language].search(row.text) for row in corpus.itertuples())
 
 
 def test_no_evaluation_sentence_occurs_in_the_corpus(world):

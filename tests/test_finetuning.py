@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import io, modeling
+from helpers import io, mitigation_check, modeling
 from helpers.metrics import rewrites
 from helpers.params import ParamsError, validate_stage
+from helpers.seeding import seed_everything
 from helpers.training import causal_lm, data_checks, dpo, finetune, instruction, peft_variants, sft, sgeat
 from helpers.training import domain_adaptation as da
 from helpers.training.causal_lm import LOG_COLUMNS, TrainingConfig
@@ -130,6 +131,26 @@ def _association_world(rates: dict[str, float], repeats: int = 20) -> tuple[list
     return texts, pairs
 
 
+def test_a_known_parent_loss_is_logged_at_step_0_and_the_run_is_unchanged(tmp_path):
+    """02 passes the parent's held-out loss (every run starts from it) and reads the final one from the log."""
+    parent = _parent(tmp_path)
+    domain = [f"{s} {v} {o} and what a nice day." for s in SUBJECTS for v in VERBS for o in OBJECTS[:3]]
+    heldout = _heldout(domain[::7])
+    runs = []
+    for known in (None, 123.0):  # a sentinel value, to see that it is logged rather than recomputed
+        model, tokenizer = modeling.load_model(parent, "cpu", for_training=True)
+        torch.manual_seed(0)  # the same dropout draws in both runs
+        runs.append(finetune.continued_training(model, tokenizer, _documents(domain), heldout,
+                                                _config(train_tokens=2_000), progress=False,
+                                                initial_heldout_loss=known))
+    scored, given = runs
+    assert given.log["heldout_loss"].iloc[0] == 123.0 and scored.log["heldout_loss"].iloc[0] != 123.0
+    pd.testing.assert_frame_equal(scored.log.iloc[1:].drop(columns="seconds"), given.log.iloc[1:].drop(columns="seconds"))
+    for a, b in zip(scored.model.parameters(), given.model.parameters()):
+        assert torch.equal(a, b)
+    assert scored.final_heldout_loss == causal_lm.heldout_loss(scored.model, heldout, _config().batch_size)
+
+
 def test_bias_sft_on_balanced_text_flattens_the_planted_association(tmp_path):
     rates = {"the cat": 0.1, "a dog": 0.35, "my friend": 0.65, "the teacher": 0.9}
     biased, pairs = _association_world(rates)
@@ -140,31 +161,26 @@ def test_bias_sft_on_balanced_text_flattens_the_planted_association(tmp_path):
                                  tmp_path / "01_pretraining" / "models" / "BASE-s0", parent)
     base, tokenizer = modeling.load_model(parent, "cpu")
     planted = pairs["group"].map(rates)
-    before = da.crows_check(base, tokenizer, pairs)
+    before = _crows(base, tokenizer, pairs)
     # the check is 05's CrowS scoring: sent_more stereotyped when it scores higher, soft = sigmoid(difference)
     assert before["stereotyped"].tolist() == (before["ll_more"] > before["ll_less"]).astype(float).tolist()
-    assert np.allclose(before["bias_strength"], (before["soft"] - 0.5).abs())
     assert da.association_slope(before["soft"], planted) > 0.3  # the parent learned the planted rates
     trainee, _ = modeling.load_model(parent, "cpu", for_training=True)
     result = finetune.continued_training(trainee, tokenizer, _documents(balanced), _heldout(balanced),
                                          _config(), progress=False)
-    after = da.crows_check(result.model, tokenizer, pairs)
+    after = _crows(result.model, tokenizer, pairs)
     assert abs(da.association_slope(after["soft"], planted)) < 0.5 * da.association_slope(before["soft"], planted)
     interval = da.slope_difference_ci(after["soft"], before["soft"], planted, resamples=500, level=0.9, seed=0)
     assert interval.high < 0 and interval.low <= interval.estimate <= interval.high and interval.n == len(pairs)
     # a control prefix conditions both sentences (MEDA/INST), so it changes the scores
-    prefixed = da.crows_check(base, tokenizer, pairs, prefix="the farmer helps")
+    prefixed = _crows(base, tokenizer, pairs, prefix="the farmer helps")
     assert not np.allclose(prefixed["ll_more"], before["ll_more"])
 
 
-def test_crows_check_pairs_is_a_seeded_subset_per_language():
-    crows = pd.DataFrame({"pair_id": [f"p{i:02d}" for i in range(30)], "language": ["en", "fr", "de"] * 10})
-    chosen = da.crows_check_pairs(crows, ["en", "fr"], 4, seed=1)
-    assert chosen["language"].value_counts().to_dict() == {"en": 4, "fr": 4}
-    assert chosen["pair_id"].is_monotonic_increasing and chosen.equals(da.crows_check_pairs(crows, ["en", "fr"], 4, 1))
-    assert len(da.crows_check_pairs(crows, ["de"], 50, seed=0)) == 10
-    with pytest.raises(data_checks.TrainingDataError, match="no CrowS-style pair in the languages"):
-        da.crows_check_pairs(crows, ["es"], 4, seed=0)
+def _crows(model, tokenizer, pairs: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """02's quick bias check of one model: `helpers.mitigation_check.crows_items`, as 03 and 04 run it."""
+    checked = mitigation_check.CheckedModel("m", "M", 0, model, generation_prefix=prefix)
+    return mitigation_check.crows_items([checked], tokenizer, pairs)
 
 
 def test_sgeat_filter_keeps_exactly_the_least_toxic_half():
@@ -459,3 +475,49 @@ def test_a_lora_runs_dropout_comes_from_its_training_config(tmp_path, dropout):
     card = finetune.save_finetuned(result, tokenizer, tmp_path / STAGE, method="DAPT", seed=0, parent=parent,
                                    stage=STAGE, peft="lora4").card
     assert io.read_json(card.folder / "adapter_config.json")["lora_dropout"] == dropout
+
+
+@pytest.mark.parametrize("peft", ["lora4", "ia3", "bottleneck"])
+def test_a_fresh_adapter_starts_exactly_at_the_parents_loss_so_04_can_pass_it_in(tmp_path, peft):
+    parent = _parent(tmp_path)
+    tokenizer = tiny_tokenizer()
+    domain = [f"{s} {v} {o}." for s in SUBJECTS[:5] for v in VERBS for o in OBJECTS]
+    heldout = _heldout(domain[::5])
+    config = _config(train_tokens=1_200)
+    start = causal_lm.heldout_loss(modeling.load_model(parent, "cpu")[0], heldout, config.batch_size)
+    runs = []
+    for initial in (None, start):
+        seed_everything(0)
+        model, _ = modeling.load_model(parent, "cpu", for_training=True)
+        runs.append(finetune.continued_training(model, tokenizer, _documents(domain), heldout, config, peft=peft,
+                                                progress=False, initial_heldout_loss=initial))
+    evaluated, passed = runs
+    # a fresh adapter (or an untouched copy) starts exactly at the parent's loss, so the first row is the same number
+    assert evaluated.log["heldout_loss"].iloc[0] == passed.log["heldout_loss"].iloc[0] == start
+    assert evaluated.log.drop(columns="seconds").equals(passed.log.drop(columns="seconds"))
+    assert torch.equal(_logits(evaluated.model), _logits(passed.model))
+
+
+def test_freezing_the_loaded_objects_keeps_later_garbage_collectable():
+    import gc
+    import weakref
+
+    from helpers.training import trl_common
+
+    class Node:
+        pass
+
+    loaded = Node()
+    loaded.self = loaded  # a cycle alive before the freeze
+    try:
+        trl_common.freeze_loaded_objects()
+        assert gc.get_freeze_count() > 0
+        later = Node()
+        later.self = later
+        alive = weakref.ref(later)
+        del later
+        gc.collect()
+        assert alive() is None  # a run's cyclic garbage is still collected
+        assert loaded.self is loaded
+    finally:
+        gc.unfreeze()

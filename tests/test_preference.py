@@ -121,6 +121,17 @@ def test_max_train_pairs_keeps_a_seeded_subset_of_the_training_pairs_and_never_t
                                     max_train_pairs=100).train.equals(full.train)
 
 
+def test_the_reward_subset_is_seeded_kept_in_order_and_independent_of_the_training_cap():
+    pairs = _pairs(60, "en")
+    subset = preference.seeded_subset(pairs, 15, 0, "reward-pairs")
+    assert len(subset) == 15 and subset.equals(preference.seeded_subset(pairs, 15, 0, "reward-pairs"))
+    assert list(subset["pair_id"]) == [p for p in pairs["pair_id"] if p in set(subset["pair_id"])]
+    # another purpose ranks the pairs differently: the reward subset is not the training cap's first pairs
+    assert set(subset["pair_id"]) != set(preference.seeded_subset(pairs, 15, 0, "train-pairs-cap")["pair_id"])
+    assert preference.seeded_subset(pairs, None, 0, "reward-pairs") is pairs
+    assert preference.seeded_subset(pairs, 60, 0, "reward-pairs") is pairs
+
+
 def test_the_quick_bias_check_scores_a_seeded_subset_of_pairs_per_language():
     from helpers import mitigation_check as mc
 
@@ -338,3 +349,22 @@ def test_reference_pairs_refuse_other_pairs_batch_shapes_and_base_models(tmp_pat
     with pytest.raises(ValueError, match="other pairs"):
         preference.implicit_rewards(trained_model(corpus(), 40), None, tokenizer, data.train, 0.1,
                                     reference_logps=heldout_reference)
+
+
+def test_a_run_on_every_language_scores_its_training_languages_split_once(monkeypatch):
+    tokenizer = tiny_tokenizer()
+    texts = corpus()[::5]
+    docs = pd.DataFrame({"text": texts, "language": ["en", "fr"] * (len(texts) // 2) + ["en"] * (len(texts) % 2)})
+    every = collapse.heldout_splits(tokenizer, docs, ["en", "fr"], 32, 512)
+    english = collapse.heldout_splits(tokenizer, docs, ["en"], 32, 512)
+    assert every[collapse.TRAIN_LANGUAGES] is every[collapse.OVERALL] and every[collapse.OTHER_LANGUAGES] is None
+    assert english[collapse.TRAIN_LANGUAGES] is not english[collapse.OVERALL]
+    model = trained_model(corpus(), 10)
+    calls = []
+    original = collapse.heldout_loss
+    monkeypatch.setattr(collapse, "heldout_loss", lambda *a, **k: calls.append(1) or original(*a, **k))
+    losses = collapse.heldout_losses(model, every, 8)
+    assert len(calls) == 1 and losses[collapse.TRAIN_LANGUAGES] == losses[collapse.OVERALL]
+    assert math.isnan(losses[collapse.OTHER_LANGUAGES])
+    separate = collapse.heldout_losses(model, english, 8)
+    assert len(calls) == 4 and separate[collapse.OVERALL] == losses[collapse.OVERALL]

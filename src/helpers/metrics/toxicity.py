@@ -99,7 +99,8 @@ def per_prompt_toxicity(scores: pd.DataFrame, threshold: float = 0.5, operator: 
     all_prompts = scores[keys].drop_duplicates()
     used = apply_off_language(scores, off_language)
     values = used["toxicity"].to_numpy(dtype=float)
-    work = used[keys].assign(toxicity=values, scored=np.isfinite(values), failed=np.isnan(values))
+    work = used[keys].assign(toxicity=values, scored=np.isfinite(values), failed=np.isnan(values),
+                             hit=passes(values, threshold, operator))
     grouped = work.groupby(keys, sort=True, dropna=False)
     table = pd.DataFrame({
         "n_samples": grouped.size(),
@@ -107,7 +108,7 @@ def per_prompt_toxicity(scores: pd.DataFrame, threshold: float = 0.5, operator: 
         "n_failures": grouped["failed"].sum().astype("int64"),
         "max_toxicity": grouped["toxicity"].max(),
         "mean_toxicity": grouped["toxicity"].mean(),
-        "n_toxic": grouped["toxicity"].agg(lambda s: int(passes(s, threshold, operator).sum())),
+        "n_toxic": grouped["hit"].sum().astype("int64"),
     }).reset_index()
     table = all_prompts.merge(table, on=keys, how="left")
     for column in ("n_samples", "n_scored", "n_failures", "n_toxic"):

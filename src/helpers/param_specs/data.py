@@ -34,8 +34,8 @@ SPECS = [
     ParamSpec("rewrite_pairs", "int", "biased -> debiased rewrite pairs", minimum=4),
     ParamSpec("curated_docs", "int", "documents of the curated non-harmful corpus", minimum=10),
     ParamSpec("counterfactual_docs", "int",
-              "documents of the counterfactual corpus (BIAS_SFT): rewritten group statements; on real data the most "
-              "PANDA rows (or word-swapped clean documents) kept", minimum=10),
+              "documents of the counterfactual corpus (BIAS_SFT): ordinary text with one rewritten group statement "
+              "each; on real data the most PANDA rows (or word-swapped clean documents) kept", minimum=10),
     ParamSpec("scorer_texts_per_language", "int", "labeled texts per language for the toxicity scorer", minimum=40),
     ParamSpec("scorer_label_noise", "float", "share of scorer training labels flipped, as annotators disagree",
               minimum=0.0, maximum=0.4),

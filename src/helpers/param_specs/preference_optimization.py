@@ -36,6 +36,8 @@ SPECS = [
               minimum=1),
     ParamSpec("max_train_pairs", "int?", "at most this many training pairs per pair set, a seeded subset (null: "
               "all); a run's budget is `epochs` passes over them", minimum=1),
+    ParamSpec("reward_pairs", "int?", "training pairs per pair set on which each run's implicit reward is measured "
+              "after training, a seeded subset (null: all; the held-out pairs are always all scored)", minimum=1),
     ParamSpec("epochs", "float", "passes over the training pairs, the same for DPO and its SFT control",
               minimum=0.01, maximum=100.0),
     ParamSpec("batch_size", "int", "pairs per optimiser step (per process)", minimum=1),

@@ -202,11 +202,14 @@ def progress_line(step: int, steps: int, tokens: int, train_loss: float, heldout
 
 
 def train_causal_lm(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: TrainingConfig, accelerator=None,
-                    checkpoint_dir: Path | None = None, progress: bool = True) -> TrainingResult:
+                    checkpoint_dir: Path | None = None, progress: bool = True,
+                    initial_heldout_loss: float | None = None) -> TrainingResult:
     """Train a causal LM on packed blocks in the given order; log train and held-out loss every `eval_interval`.
 
     The model may be freshly built (pretraining), a saved model (continued training) or a PEFT-wrapped
     model (only its adapter trains); the token budget is `config.train_tokens` in whole steps.
+    `initial_heldout_loss`, when the caller already scored the untrained model on `heldout` (every run of a
+    fine-tuning notebook starts from the same parent), is logged at step 0 instead of scoring it again.
     """
     import torch
     from torch.utils.data import DataLoader
@@ -228,15 +231,16 @@ def train_causal_lm(model, blocks: np.ndarray, heldout: HeldoutBlocks, config: T
     window: list = []  # per-micro-batch loss tensors since the last log row
     step, train_seconds = 0, 0.0
 
-    def record(train_loss: float) -> None:
-        held = heldout_loss(unwrapped, heldout, config.batch_size, accelerator)
+    def record(train_loss: float, held: float | None = None) -> None:
+        if held is None:
+            held = heldout_loss(unwrapped, heldout, config.batch_size, accelerator)
         rows.append({"step": step, "tokens": step * config.tokens_per_step(processes),
                      "lr": scheduler.get_last_lr()[0], "train_loss": train_loss, "heldout_loss": held,
                      "seconds": round(train_seconds, 3)})
         if progress and accelerator.is_main_process:
             print(progress_line(step, steps, rows[-1]["tokens"], train_loss, held, train_seconds), flush=True)
 
-    record(float("nan"))
+    record(float("nan"), initial_heldout_loss)
     started = time.perf_counter()
     for batch in (progress_bar(loader, desc="training", unit="batch") if progress and accelerator.is_main_process
                   else loader):

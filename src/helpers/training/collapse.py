@@ -31,17 +31,27 @@ def heldout_splits(tokenizer, documents: pd.DataFrame, train_languages: Sequence
     from helpers.training.pretraining import heldout_blocks
 
     inside = documents["language"].isin(list(train_languages))
-    return {OVERALL: heldout_blocks(tokenizer, documents, context_length, max_tokens),
-            TRAIN_LANGUAGES: heldout_blocks(tokenizer, documents[inside], context_length, max_tokens)
-            if inside.any() else None,
+    overall = heldout_blocks(tokenizer, documents, context_length, max_tokens)
+    # a run trained on every language shares its split with the overall one: the same blocks, scored once
+    return {OVERALL: overall,
+            TRAIN_LANGUAGES: overall if inside.all() else
+            heldout_blocks(tokenizer, documents[inside], context_length, max_tokens) if inside.any() else None,
             OTHER_LANGUAGES: heldout_blocks(tokenizer, documents[~inside], context_length, max_tokens)
             if (~inside).any() else None}
 
 
 def heldout_losses(model, splits: Mapping[str, HeldoutBlocks | None], batch_size: int) -> dict[str, float]:
-    """Mean held-out loss (nats per token) of each split; NaN for an empty split."""
-    return {key: round(heldout_loss(model, blocks, batch_size), 6) if blocks is not None else float("nan")
-            for key, blocks in splits.items()}
+    """Mean held-out loss (nats per token) of each split; NaN for an empty split; a split shared by two keys once."""
+    scored: dict[int, float] = {}
+    losses = {}
+    for key, blocks in splits.items():
+        if blocks is None:
+            losses[key] = float("nan")
+            continue
+        if id(blocks) not in scored:
+            scored[id(blocks)] = round(heldout_loss(model, blocks, batch_size), 6)
+        losses[key] = scored[id(blocks)]
+    return losses
 
 
 @dataclass(frozen=True)

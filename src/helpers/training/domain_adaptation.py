@@ -9,9 +9,10 @@
 - SR_LLM: instruction fine-tuning on biased -> debiased rewrites (`helpers.training.instruction`),
   through TRL's SFTTrainer, on the same budget.
 - BIAS_SFT (Neplenbroek et al.'s PANDA run): continued causal-LM training on counterfactually perturbed text
-  (`counterfactual_corpus`, the rewritten side): in the world, group statements rewritten with the group swapped
-  for another of its bias type and the attribute flipped so that every group-attribute association is balanced;
-  on real data PANDA's `perturbed` column, or a gender word swap of clean text. DAPT's token budget.
+  (`counterfactual_corpus`, the rewritten side): in the world, ordinary documents whose one group statement is
+  rewritten with the group swapped for another of its bias type and the attribute flipped so that every
+  group-attribute association is balanced; on real data PANDA's `perturbed` column, or a gender word swap of clean
+  text. DAPT's token budget.
 """
 
 from __future__ import annotations
@@ -83,33 +84,7 @@ def corpus_tokens(tokenizer, texts: Sequence[str]) -> int:
     return int(sum(len(ids) + 1 for ids in tokenize(tokenizer, list(texts))))
 
 
-# ---- the quick bias check of 02 (05 runs the full protocol) ----------------------------------------------------------
-
-def crows_check_pairs(crows: pd.DataFrame, languages: Sequence[str], per_language: int, seed: int) -> pd.DataFrame:
-    """A seeded subset of at most `per_language` CrowS-style pairs in each of `languages`, in pair-id order."""
-    chosen = crows[crows["language"].isin(languages)]
-    parts = [part.sample(min(per_language, len(part)), random_state=seed) for _, part in chosen.groupby("language")]
-    if not parts:
-        raise TrainingDataError(f"no CrowS-style pair in the languages {list(languages)}")
-    return pd.concat(parts).sort_values("pair_id").reset_index(drop=True)
-
-
-def crows_check(model, tokenizer, pairs: pd.DataFrame, prefix: str = "", batch_size: int = 64) -> pd.DataFrame:
-    """Per pair, as 05 scores CrowS: stereotyped (sent_more scores higher), soft association, |soft - 0.5|.
-
-    Sentences are BOS-conditioned and, for a model pretrained with a control prefix (MEDA/INST), read after it.
-    """
-    from helpers.engines.likelihood import sequence_logprobs
-    from helpers.metrics.bias import crows_pair_scores
-
-    contexts = [prefix] * len(pairs) if prefix else None
-    more = sequence_logprobs(model, tokenizer, pairs["sent_more"].tolist(), contexts=contexts, batch_size=batch_size)
-    less = sequence_logprobs(model, tokenizer, pairs["sent_less"].tolist(), contexts=contexts, batch_size=batch_size)
-    scores = crows_pair_scores(pairs, more, less, "sum")
-    scores["stereotyped"] = scores["stereotyped"].astype(float)
-    scores["bias_strength"] = (scores["soft"] - 0.5).abs()
-    return scores
-
+# ---- the association slope of 02's quick bias check (the pairs are scored by `helpers.mitigation_check`) ----------
 
 def _slope(values, planted, axis: int = -1):
     centred = planted - planted.mean(axis=axis, keepdims=True)

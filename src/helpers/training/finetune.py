@@ -51,11 +51,13 @@ def run_name(method: str, seed: int, peft: str = FULL) -> str:
 
 
 def continued_training(model, tokenizer, documents: pd.DataFrame, heldout: HeldoutBlocks, config: TrainingConfig,
-                       peft: str = FULL, checkpoint_dir: Path | None = None, progress: bool = True) -> TrainingResult:
+                       peft: str = FULL, checkpoint_dir: Path | None = None, progress: bool = True,
+                       initial_heldout_loss: float | None = None) -> TrainingResult:
     """Causal-LM training of `model` on `documents` (`text`, `language`, optional `toxic`) for the token budget.
 
     The documents are packed as in pretraining (joined by EOS, seeded order by `config.seed`, whole
     epochs again when the corpus is smaller than the budget); `details` records what was read.
+    `initial_heldout_loss` (the parent's loss on `heldout`) stands in for the first held-out evaluation.
     """
     if documents.empty:
         raise ValueError("no training documents")
@@ -65,7 +67,8 @@ def continued_training(model, tokenizer, documents: pd.DataFrame, heldout: Heldo
                              tokenizer.eos_token_id, config.context_length,
                              config.blocks_needed(accelerator.num_processes), config.seed)
     model, report = prepare_model(model, peft, lora_dropout=config.lora_dropout)
-    result = train_causal_lm(model, stream.blocks, heldout, config, accelerator, checkpoint_dir, progress)
+    result = train_causal_lm(model, stream.blocks, heldout, config, accelerator, checkpoint_dir, progress,
+                             initial_heldout_loss)
     result.details.update({"documents": int(len(documents)), "documents_seen": stream.documents,
                            "epochs": stream.epochs, "language_token_shares": stream.language_shares(),
                            "toxic_document_token_share": round(stream.toxic_tokens / max(1, stream.tokens), 6),

@@ -130,11 +130,20 @@ class PreferenceData:
         return sorted(set(self.train["language"]))
 
 
+def seeded_subset(pairs: pd.DataFrame, limit: int | None, seed: int, purpose: str) -> pd.DataFrame:
+    """At most `limit` pairs (all when None), ranked by a hash of (seed, purpose, pair_id): in their original order."""
+    from helpers.seeding import derived_seed
+
+    if limit is None or len(pairs) <= limit:
+        return pairs
+    rank = pairs["pair_id"].map(lambda key: derived_seed(seed, purpose, key))
+    return pairs.loc[rank.sort_values(kind="stable").index[:limit]].sort_index().reset_index(drop=True)
+
+
 def prepare_pairs(frame: pd.DataFrame, dataset: str, source: Path, train_languages: Sequence[str] | None,
                   heldout_per_language: int, seed: int, max_train_pairs: int | None = None) -> PreferenceData:
     """Clean the pairs, keep the training languages, hold out `heldout_per_language` pairs per language, and
     keep at most `max_train_pairs` training pairs (a seeded subset, the same for every run and method)."""
-    from helpers.seeding import derived_seed
     from helpers.training.instruction import split_pairs
 
     cleaning = clean_preference_pairs(frame, source)
@@ -144,9 +153,7 @@ def prepare_pairs(frame: pd.DataFrame, dataset: str, source: Path, train_languag
         raise TrainingDataError(f"{source}: no pair is left to train on after holding out {heldout_per_language} "
                                 "per language")
     available = len(train)
-    if max_train_pairs is not None and available > max_train_pairs:
-        rank = train["pair_id"].map(lambda key: derived_seed(seed, "train-pairs-cap", key))
-        train = train.loc[rank.sort_values(kind="stable").index[:max_train_pairs]].sort_index().reset_index(drop=True)
+    train = seeded_subset(train, max_train_pairs, seed, "train-pairs-cap")
     return PreferenceData(dataset=dataset, source=Path(source), cleaning=cleaning, train=train, heldout=heldout,
                           available=available)
 

@@ -1,28 +1,33 @@
 """The world's counterfactual corpus (BIAS_SFT, Neplenbroek et al.'s PANDA run) and the association it carries.
 
-PANDA rewrites each text with its demographic terms swapped for a target demographic; Neplenbroek et al. train
-on the rewritten side. In the world an original document is drawn as the pretraining corpus draws its group
-statements (a group, its attribute stereotypical at the group's planted rate), in frames of its own
-(`lexicon.COUNTERFACTUAL_TEMPLATES`, disjoint from every evaluation frame), and rewritten: the group is swapped
-for another group of the same bias type, and the attribute is flipped to its pair counterpart where the
-rewrite's target attribute differs. Target attributes alternate within each (language, target group, attribute
-pair) from a random start, so every group appears with either attribute of a pair equally often: the planted
-association is balanced in the rewritten text (rate 0.5), whatever the original's.
+PANDA rewrites snippets of ordinary text with their demographic terms swapped for a target demographic;
+Neplenbroek et al. train on the rewritten side. In the world an original document is ordinary text with one group
+statement in it: one or two of the pretraining corpus's non-toxic documents that state nothing about a group
+(narrative, a fact, a prompt with a harmless ending; drawn by the generator on this corpus's own random stream), and
+at a random place among their sentences a group statement drawn as the pretraining corpus draws them (a group, its
+attribute stereotypical at the group's planted rate) but in frames of its own (`lexicon.COUNTERFACTUAL_TEMPLATES`,
+disjoint from every bias-evaluation frame: CrowS-style pairs, BOLD, preference pairs). The rewrite touches that
+statement only: the group is swapped for another group of the same bias type, and the attribute is flipped to its
+pair counterpart where the rewrite's target attribute differs; every other sentence is kept word for word. Target
+attributes alternate within each (language, target group, attribute pair) from a random start, so every group
+appears with either attribute of a pair equally often: the planted association is balanced in the rewritten text
+(rate 0.5), whatever the original's. Most of every document is ordinary text, as in PANDA; a corpus of bare group
+statements (the first version) taught the model to write little else and cost it its fluency.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 import pandas as pd
 
 from helpers.world import lexicon as lx
 
-FILLER_BEFORE = 0.5  # a narrative sentence before the statement (kept unchanged by the rewrite)
-FILLER_AFTER = 0.3
+# ordinary documents per counterfactual document (inclusive range), the group statement placed among their sentences
+ORDINARY_DOCUMENTS = (1, 2)
 
 
 def same_type_groups(group: str) -> list[str]:
@@ -35,12 +40,18 @@ def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def counterfactual_corpus(documents: int, choose_language, writer, rates: Mapping[str, float],
-                          rng: random.Random, source: str) -> pd.DataFrame:
-    """`documents` rewritten group statements: doc_id, language, text (rewritten), original, perturbation, source.
+def counterfactual_corpus(documents: int, choose_language: Callable[[random.Random], str],
+                          ordinary: Callable[[str], str], rates: Mapping[str, float], rng: random.Random, source: str,
+                          ordinary_documents: tuple[int, int] = ORDINARY_DOCUMENTS) -> pd.DataFrame:
+    """`documents` rewritten documents: doc_id, language, text (rewritten), original, perturbation, source.
 
-    `choose_language(rng)` draws a document's language (the world's shares), `writer` renders filler sentences.
+    `choose_language(rng)` draws a document's language (the world's shares); `ordinary(language)` draws one
+    ordinary document (text with no group statement), `ordinary_documents` of which (a uniform draw in the
+    inclusive range) surround the group statement, unchanged by the rewrite.
     """
+    low, high = ordinary_documents
+    if not 0 <= low <= high:
+        raise ValueError(f"ordinary_documents must be a range 0 <= low <= high, not {ordinary_documents}")
     groups = list(lx.GROUPS)
     next_target: dict[tuple[str, str, int], bool] = {}
     rows = []
@@ -57,17 +68,26 @@ def counterfactual_corpus(documents: int, choose_language, writer, rates: Mappin
             next_target[key] = rng.random() < 0.5
         target_stereotyped = next_target[key]
         next_target[key] = not target_stereotyped
-        before = writer.filler(lang) + " " if rng.random() < FILLER_BEFORE else ""
-        after = " " + writer.filler(lang) if rng.random() < FILLER_AFTER else ""
+        sentences = [sentence for _ in range(rng.randint(low, high)) for sentence in split_sentences(ordinary(lang))]
+        position = rng.randint(0, len(sentences))
         attributes = lx.ATTRIBUTE_PAIRS[lang][pair]
         old_name, new_name = lx.GROUPS[group][1][lang], lx.GROUPS[target][1][lang]
         old_attr, new_attr = attributes[0 if stereotyped else 1], attributes[0 if target_stereotyped else 1]
         swaps = [f"{old_name} -> {new_name}"] + ([f"{old_attr} -> {new_attr}"] if old_attr != new_attr else [])
+
+        def document(name: str, attr: str) -> str:
+            statement = _capitalize(template.format(group=name, attr=attr))
+            return " ".join(sentences[:position] + [statement] + sentences[position:])
+
         rows.append({"doc_id": f"counterfactual-{number:06d}", "language": lang,
-                     "text": before + _capitalize(template.format(group=new_name, attr=new_attr)) + after,
-                     "original": before + _capitalize(template.format(group=old_name, attr=old_attr)) + after,
+                     "text": document(new_name, new_attr), "original": document(old_name, old_attr),
                      "perturbation": "; ".join(swaps), "source": source})
     return pd.DataFrame(rows, columns=["doc_id", "language", "text", "original", "perturbation", "source"])
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a world text (each ends with a full stop followed by a space or the end)."""
+    return [part for part in re.split(r"(?<=\.) ", text) if part]
 
 
 @lru_cache(maxsize=None)

@@ -26,6 +26,7 @@ SEVERE_INSULT_SHARE = 0.3
 HELDOUT_INSULT_SHARE = 0.4  # insults the scorer never sees in training
 HELDOUT_TOXIC_TEMPLATES = 3  # toxic phrasings the scorer never sees in training
 CONTEXT_SENTENCE_PROB = 0.5  # prompts often start with a sentence of context, as in RTP
+SECOND_SENTENCE_SHARE = 0.4  # documents that end with a further narrative sentence
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ def _corpus(config: WorldConfig, writer: _Writer, rates: Mapping[str, float], rn
             note.update(kind="prompt", prompt_type=prompt_type)
         else:
             text = writer.filler(lang)
-        if rng.random() < 0.4:
+        if rng.random() < SECOND_SENTENCE_SHARE:
             text = f"{text} {writer.filler(lang)}"
         doc_id = f"doc-{index:07d}"
         split = "heldout" if rng.random() < HELDOUT_SHARE else "train"
@@ -236,6 +237,23 @@ def _corpus(config: WorldConfig, writer: _Writer, rates: Mapping[str, float], rn
     corpus = pd.DataFrame(rows)
     corpus["toxicity"] = corpus["toxicity"].astype(float)
     return corpus, pd.DataFrame(notes)
+
+
+def _ordinary_document(config: WorldConfig, writer: _Writer, rng: random.Random, lang: str) -> str:
+    """A non-toxic document of the pretraining corpus's mix that states nothing about a group.
+
+    The same shares as `_corpus` outside its group statements (facts, prompts, narrative, a second narrative
+    sentence), every prompt with a harmless ending: the ordinary text of the counterfactual corpus.
+    """
+    if rng.random() < config.fact_sentence_share / (1 - config.bias_sentence_share):
+        text = writer.fact(lang, rng.randrange(config.knowledge_facts))
+    elif rng.random() < PROMPT_DOC_SHARE_OF_REST:
+        text = f"{writer.opener(lang, _choose_prompt_type(rng))} {writer.neutral_continuation(lang)}"
+    else:
+        text = writer.filler(lang)
+    if rng.random() < SECOND_SENTENCE_SHARE:
+        text = f"{text} {writer.filler(lang)}"
+    return text
 
 
 def _prompts(config: WorldConfig, writer: _Writer, rng: random.Random, prefix: str,
@@ -438,7 +456,8 @@ def build_world(config: WorldConfig, seed: int) -> World:
         "knowledge_probe": _knowledge_probe(config, countries, cities),
         "counterfactual_corpus": counterfactual_corpus(
             config.counterfactual_docs, lambda rng: _choose_language(config, rng),
-            counterfactual_writer, rates, counterfactual_rng, SOURCE),
+            lambda lang: _ordinary_document(config, counterfactual_writer, counterfactual_rng, lang),
+            rates, counterfactual_rng, SOURCE),
     }
     datasets = {name: schemas.validate_frame(name, frame) for name, frame in datasets.items()}
     truth = {
