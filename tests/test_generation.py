@@ -322,6 +322,38 @@ def test_partial_sort_nucleus_draws_what_a_full_sort_draws(vocab, scale, ties):
         assert choose_tokens(logits, uniforms, config).tolist() == _full_sort_nucleus(logits, uniforms, config).tolist()
 
 
+@pytest.mark.parametrize("candidates", [64, 192, 896, 960, None])
+@pytest.mark.parametrize("top_p", [1e-6, 0.3, 0.9, 0.999999, 1.0])
+def test_nucleus_from_any_candidate_count_equals_the_full_sort(candidates, top_p):
+    """Whatever number of candidates the hint asks for (multiples of 64, or a full sort), the draw is the full sort's."""
+    from helpers.engines.generation import NucleusHint
+
+    generator = torch.Generator().manual_seed(7)
+    logits = torch.randn(300, 4000, generator=generator) * torch.linspace(0.2, 5.0, 300)[:, None]
+    logits[:60, :900] = logits[:60, :1]  # ties with the best token reaching past the candidates
+    logits[60:120, 100:110] = logits[60:120, 100:101] + 4.0  # ten tokens tied at the top
+    uniforms = torch.rand(300, generator=generator, dtype=torch.float64)
+    hint = NucleusHint()
+    hint.record = lambda kept, vocab: None  # keep the candidate count fixed for this test
+    hint.candidates = candidates
+    config = sample_config(top_p=top_p)
+    assert choose_tokens(logits, uniforms, config, hint).tolist() == _full_sort_nucleus(logits, uniforms, config).tolist()
+
+
+def test_nucleus_hint_asks_for_a_multiple_of_the_minimum_above_the_nuclei_seen():
+    import numpy as np
+
+    from helpers.engines.generation import NUCLEUS_CANDIDATES, NucleusHint
+
+    hint = NucleusHint()
+    hint.record(np.full(100, 700), 8000)
+    assert hint.candidates % NUCLEUS_CANDIDATES == 0 and 1.25 * 700 <= hint.candidates < 1.25 * 700 + NUCLEUS_CANDIDATES
+    hint.record(np.full(100, 3500), 8000)
+    assert hint.candidates is None  # past half the vocabulary: sort it whole
+    hint.record(np.ones(100, dtype=int), 8000)
+    assert hint.candidates == NUCLEUS_CANDIDATES
+
+
 def test_requests_pooled_in_one_call_equal_separate_calls(fitted, tokenizer):
     wide, narrow = sample_config(num_samples=5), sample_config(num_samples=2)
     first, second = PROMPTS[:3], PROMPTS[1:] + ["the cat"]

@@ -181,20 +181,18 @@ def test_length_buckets_hand_computed():
 
 
 class PositionCounter:
-    """Counts the positions the transformer reads, how many of them are padding, and the head's positions."""
+    """Counts the positions the transformer reads and the positions the output layer projects."""
 
     def __init__(self, model):
-        self.positions = self.padding = self.head_rows = 0
+        self.positions = self.head_rows = 0
         self.handles = [model.register_forward_pre_hook(self._model, with_kwargs=True),
                         model.lm_head.register_forward_pre_hook(self._head)]
 
     def _model(self, module, args, kwargs):
-        mask = kwargs["attention_mask"]
-        self.positions += mask.numel()
-        self.padding += int((mask == 0).sum())
+        self.positions += kwargs["input_ids"].numel()
 
     def _head(self, module, args):
-        self.head_rows += args[0].shape[0] * args[0].shape[1]
+        self.head_rows += args[0].shape[:-1].numel()
 
     def remove(self):
         for handle in self.handles:
@@ -202,28 +200,23 @@ class PositionCounter:
 
 
 def test_no_work_on_padding(model, tokenizer):
-    """Equal-length texts run unpadded and the output layer sees exactly their scored positions (+1 per row);
-    mixed lengths stay under the padding share and the output layer sees each batch's last max(n) + 1 columns."""
+    """Equal-length texts run unpadded; mixed lengths stay under the padding share; the output layer projects
+    exactly the scored positions (not the padding, the context or the last position of a row)."""
     first = len(tokenizer(corpus()[0])["input_ids"])
     same = [t for t in corpus() if len(tokenizer(t)["input_ids"]) == first][:40]
     assert len(same) > 10
     counter = PositionCounter(model)
     try:
         frame = sequence_logprobs(model, tokenizer, same)
-        assert counter.padding == 0 and counter.positions == len(same) * (first + 1)
-        assert counter.head_rows == int(frame["n_tokens"].sum()) + len(same)
-        counter.positions = counter.padding = counter.head_rows = 0
+        assert counter.positions == len(same) * (first + 1)
+        assert counter.head_rows == int(frame["n_tokens"].sum()) == len(same) * first
+        counter.positions = counter.head_rows = 0
         contexts = ["the cat sees the river and", "a dog"] * (len(TEXTS) // 2)
         frame = sequence_logprobs(model, tokenizer, TEXTS, contexts=contexts)
-        assert 0 < counter.padding <= MAX_PADDING_SHARE * counter.positions
-        lengths, scored = [], []
-        for text, context in zip(TEXTS, contexts):
-            n = len(tokenizer(text)["input_ids"])
-            if n:
-                lengths.append(1 + len(tokenizer(context)["input_ids"]) + n)
-                scored.append(n)
-        batches = length_buckets(lengths, None, 8192, scored=scored)
-        assert counter.head_rows == sum(len(b) * (max(scored[s] for s in b) + 1) for b in batches)
+        real = sum(1 + len(tokenizer(c)["input_ids"]) + len(tokenizer(t)["input_ids"])
+                   for t, c in zip(TEXTS, contexts) if tokenizer(t)["input_ids"])
+        assert 0 < counter.positions - real <= MAX_PADDING_SHARE * counter.positions
+        assert counter.head_rows == int(frame["n_tokens"].sum())
     finally:
         counter.remove()
 
