@@ -64,6 +64,11 @@ def test_a_neutralised_scorer_gives_every_group_the_same_score(tmp_path):
     # the step is part of the saved model: the reloaded scorer neutralises too, and its card says so
     reloaded = load_scorer(tmp_path / "neutral")
     assert np.array_equal(reloaded.score(probe, ["en"] * 3), neutral_scores)
+    # so does 05's accelerated copy of the pipeline, which swaps only the char_wb vectorizer
+    from helpers.engines.classifiers import accelerate_scorer
+
+    fast = accelerate_scorer(reloaded)
+    assert fast is not reloaded and np.array_equal(fast.score(probe, ["en"] * 3), neutral_scores)
     card = (tmp_path / "neutral" / "scorer.json").read_text()
     assert "identity_neutralisation" in card and "identity_neutralisation" not in (tmp_path / "plain" /
                                                                                  "scorer.json").read_text()
